@@ -1,0 +1,106 @@
+#pragma once
+// The kernel library's interface: plain functions over raw rows, no knowledge of models.
+//
+// Each kernel has one scalar reference (kernels/ref/) and SIMD variants beside it. A
+// KernelTable holds one ISA level's implementations; the active table is chosen once at
+// start-up (best level the CPU supports, capped by SLM_ISA=scalar|avx2|avx512) and tests
+// reach every level the host supports through kernels_for().
+//
+// Conventions:
+//  - A weight matrix is stored as GGUF stores it: n_rows rows of k elements (ne0 = k, the
+//    input features; ne1 = n_rows, the output features), each row row_stride bytes.
+//  - Activations are row-major [batch][k] floats; outputs row-major [batch][ldy] floats.
+//  - Matmuls compute only rows [r0, r1) of the output, so callers can split rows across
+//    threads; kernels never allocate and never spawn threads.
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/dtype.hpp"
+
+namespace slm::kernels {
+
+enum class Isa { Scalar = 0, Avx2 = 1, Avx512 = 2 };
+const char* isa_name(Isa isa) noexcept;
+
+struct Matrix {
+  DType type;
+  const void* data;
+  std::int64_t k;       // elements per row (multiple of the type's block size)
+  std::int64_t n_rows;  // output features
+  std::size_t row_stride;
+};
+
+// Rotary embedding layout as stored in GGUF: Adjacent rotates (x[2i], x[2i+1]) (Llama, whose
+// Q/K rows the converter permuted); Neox rotates (x[i], x[i + n_rot/2]) (Qwen2, Gemma).
+enum class RopeLayout { Adjacent, Neox };
+
+// Attention of n_q query heads that share one KV head, over n_kv cached positions.
+// Key j lives in cache row (first + j) % ring; ring == n_kv-capacity for a ring buffer
+// (sliding-window layers), or large for a linear cache.
+struct AttentionArgs {
+  const float* q;            // [n_q][head_dim]
+  std::int64_t n_q;
+  std::int64_t head_dim;
+  const void* k;             // cache rows of head_dim elements of kv_type
+  const void* v;
+  DType kv_type;             // F32 or F16
+  std::size_t kv_row_stride; // bytes between consecutive cache rows
+  std::int64_t first;        // cache row of the first key
+  std::int64_t n_kv;         // keys to attend to (mask already applied by choosing the range)
+  std::int64_t ring;         // rows wrap modulo ring
+  float scale;               // score = scale * q.k, then soft-capped if softcap > 0
+  float softcap;             // 0 = none; else score = softcap * tanh(score / softcap)
+  float* out;                // [n_q][head_dim]
+  float* scratch;            // >= n_q * n_kv floats
+};
+
+struct KernelTable {
+  Isa isa;
+
+  // ---- matrix products (Y[b][r] = sum_i W[r][i] * X[b][i], r in [r0, r1), b < batch)
+  // Float activations; weights dequantized on the fly. Any supported weight type.
+  void (*matmul_f32)(const Matrix& w, const float* x, std::int64_t batch, float* y, std::int64_t ldy,
+                     std::int64_t r0, std::int64_t r1);
+  // Integer path: xq holds `batch` rows of k elements quantized by quantize_activations with
+  // activation_type(w.type), each row act_row_bytes(w.type, k) bytes.
+  void (*matmul_q8)(const Matrix& w, const void* xq, std::int64_t batch, float* y, std::int64_t ldy,
+                    std::int64_t r0, std::int64_t r1);
+  void (*quantize_activations)(DType act_type, const float* x, std::int64_t k, void* out);
+
+  // ---- element-wise (y may alias x)
+  // y = x / sqrt(mean(x^2) + eps) * w   (w == nullptr: no weight)
+  void (*rmsnorm)(const float* x, const float* w, float eps, std::int64_t n, float* y);
+  // Rotates the first n_rot dims of each of n_heads heads of x ([n_heads][head_dim]) at
+  // position pos; angle_i = pos * inv_freq[i] for i < n_rot/2.
+  void (*rope)(RopeLayout layout, float* x, std::int64_t n_heads, std::int64_t head_dim,
+               std::int64_t n_rot, float pos, const float* inv_freq);
+  // In-place softmax of x[0..n) after score = softcap>0 ? softcap*tanh(x/softcap) : x.
+  void (*softmax)(float* x, std::int64_t n, float softcap);
+  // out = act(gate) * up, act = SiLU (swiglu) or GELU tanh form (geglu)
+  void (*swiglu)(const float* gate, const float* up, std::int64_t n, float* out);
+  void (*geglu)(const float* gate, const float* up, std::int64_t n, float* out);
+  void (*add)(const float* a, const float* b, std::int64_t n, float* out);
+  void (*scale)(const float* x, float s, std::int64_t n, float* out);
+  void (*attention)(const AttentionArgs& a);
+};
+
+// ---- formats (scalar, exact; shared by every level)
+// Dequantize n elements (a multiple of the block size) of type t.
+void dequantize_row(DType t, const void* src, float* dst, std::int64_t n);
+// Quantize n floats into type t. Available for Q8_0, Q4_K, Q6_K, Q8_K (and F32/F16/BF16).
+void quantize_row(DType t, const float* src, void* dst, std::int64_t n);
+bool can_quantize(DType t) noexcept;
+// The activation format a weight type pairs with on the integer path (Q8_0 family or Q8_K);
+// F32 for float weight types, which have no integer path.
+DType activation_type(DType weight_type) noexcept;
+std::size_t act_row_bytes(DType weight_type, std::int64_t k) noexcept;
+
+// ---- dispatch
+const KernelTable& kernels();          // the active table
+const KernelTable& kernels_for(Isa);   // a given level (must be available)
+Isa best_isa() noexcept;               // best level this CPU supports
+std::vector<Isa> available_isas();     // every level this CPU supports, scalar first
+
+}  // namespace slm::kernels

@@ -1,0 +1,15 @@
+#pragma once
+// The slm program's subcommands: one file each, named for the subcommand.
+// Each takes the arguments after the subcommand name and returns the exit code;
+// slm::Error escaping a command is printed by main() as one line, exit status 1.
+
+#include <string>
+#include <vector>
+
+namespace slm::cli {
+
+using Args = std::vector<std::string>;
+
+int cmd_inspect(const Args& args);
+
+}  // namespace slm::cli

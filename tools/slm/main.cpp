@@ -1,0 +1,49 @@
+// slm — one program, one subcommand per concern (see commands.hpp).
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string_view>
+
+#include "commands.hpp"
+#include "slm/error.hpp"
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*fn)(const slm::cli::Args&);
+  const char* help;
+};
+
+constexpr Command kCommands[] = {
+    {"inspect", slm::cli::cmd_inspect, "show a GGUF file's metadata, tensors and architecture"},
+};
+
+void print_usage() {
+  std::fprintf(stderr, "usage: slm COMMAND [options]   (slm COMMAND --help for its options)\n\ncommands:\n");
+  for (const auto& c : kCommands) std::fprintf(stderr, "  %-12s %s\n", c.name, c.help);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    print_usage();
+    return argc < 2 ? 2 : 0;
+  }
+  for (const auto& c : kCommands) {
+    if (std::string_view(argv[1]) != c.name) continue;
+    try {
+      return c.fn(slm::cli::Args(argv + 2, argv + argc));
+    } catch (const slm::Error& e) {
+      std::fprintf(stderr, "slm %s: error: %s\n", c.name, e.what());
+      return 1;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "slm %s: internal error: %s\n", c.name, e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "slm: unknown command '%s'\n", argv[1]);
+  print_usage();
+  return 2;
+}
