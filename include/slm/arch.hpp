@@ -58,8 +58,8 @@ struct ArchSpec {
   // Llama 3.1+ RoPE scaling: a `rope_freqs.weight` F32 [n_rot/2] tensor, when present,
   // divides each frequency.
   bool rope_freqs_tensor = false;
-  SoftcapRule attn_softcap;     // key {arch}.attn_logit_softcapping, applied to scaled scores
-  SoftcapRule final_softcap;    // key {arch}.final_logit_softcapping, applied to logits
+  SoftcapRule attn_softcap{};   // key {arch}.attn_logit_softcapping, applied to scaled scores
+  SoftcapRule final_softcap{};  // key {arch}.final_logit_softcapping, applied to logits
   // RoPE base when `{arch}.rope.freq_base` is absent.
   float default_rope_base = 10000.0f;
   // Attention query scale; nullptr = 1/sqrt(head_dim). (Gemma 2/3 27B use 1/sqrt(n_embd/n_head).)

@@ -1,0 +1,49 @@
+#include "runtime/kv_cache.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace slm::runtime {
+
+KvCache::KvCache(const HParams& hp, std::int64_t n_ctx, std::int64_t n_batch, kernels::DType type)
+    : type_(type),
+      n_elems_(hp.n_head_kv * hp.head_dim),
+      row_bytes_(kernels::row_bytes(type, n_elems_)),
+      head_bytes_(kernels::row_bytes(type, hp.head_dim)) {
+  layers_.resize(std::size_t(hp.n_layer));
+  for (std::int64_t il = 0; il < hp.n_layer; ++il) {
+    Layer& l = layers_[std::size_t(il)];
+    const bool local = hp.layer_is_local[std::size_t(il)] && hp.sliding_window > 0;
+    l.window = local ? hp.sliding_window : 0;
+    l.rows = local ? std::min(n_ctx, hp.sliding_window + n_batch - 1) : n_ctx;
+    l.k.resize(std::size_t(l.rows) * row_bytes_);
+    l.v.resize(std::size_t(l.rows) * row_bytes_);
+    max_rows_ = std::max(max_rows_, l.rows);
+  }
+}
+
+void KvCache::store(std::int64_t il, std::int64_t pos, const float* k, const float* v) {
+  Layer& l = layers_[std::size_t(il)];
+  const std::size_t off = std::size_t(pos % l.rows) * row_bytes_;
+  if (type_ == kernels::DType::F32) {
+    std::memcpy(l.k.data() + off, k, row_bytes_);
+    std::memcpy(l.v.data() + off, v, row_bytes_);
+  } else {
+    kernels::quantize_row(type_, k, l.k.data() + off, n_elems_);
+    kernels::quantize_row(type_, v, l.v.data() + off, n_elems_);
+  }
+}
+
+KvSpan KvCache::visible(std::int64_t il, std::int64_t pos) const {
+  const Layer& l = layers_[std::size_t(il)];
+  const std::int64_t start = l.window > 0 ? std::max<std::int64_t>(0, pos - l.window + 1) : 0;
+  return KvSpan{start % l.rows, pos - start + 1, l.rows};
+}
+
+std::size_t KvCache::bytes() const {
+  std::size_t n = 0;
+  for (const Layer& l : layers_) n += l.k.size() + l.v.size();
+  return n;
+}
+
+}  // namespace slm::runtime

@@ -1,0 +1,56 @@
+#pragma once
+// Per-layer key/value cache of one session.
+//
+// Layer layout: `rows` cache rows, each [n_head_kv][head_dim] elements of F32 or F16, so one
+// KV head's keys are rows of head_dim elements `row_bytes` apart (what kernels::attention
+// reads). Position p lives in row p % rows:
+//  - global layers: rows = n_ctx, so the modulo never wraps;
+//  - sliding-window layers (window W): a ring of rows = min(n_ctx, W + n_batch - 1). A batch
+//    writes all its keys before attending, and its first query still needs the W - 1 keys
+//    before it, so the ring holds W - 1 + n_batch positions.
+
+#include <cstdint>
+#include <vector>
+
+#include "kernels/kernels.hpp"
+#include "slm/arch.hpp"
+
+namespace slm::runtime {
+
+struct KvSpan {  // the keys a query at some position attends to
+  std::int64_t first;  // cache row of the oldest key
+  std::int64_t n_kv;   // number of keys
+  std::int64_t ring;   // rows wrap modulo ring
+};
+
+class KvCache {
+ public:
+  KvCache(const HParams& hp, std::int64_t n_ctx, std::int64_t n_batch, kernels::DType type);
+
+  // Stores k, v ([n_head_kv * head_dim] floats each) of position pos in layer il.
+  void store(std::int64_t il, std::int64_t pos, const float* k, const float* v);
+  // Keys visible to a query at position pos (causal; windowed on sliding-window layers).
+  KvSpan visible(std::int64_t il, std::int64_t pos) const;
+
+  const void* keys(std::int64_t il) const { return layers_[std::size_t(il)].k.data(); }
+  const void* values(std::int64_t il) const { return layers_[std::size_t(il)].v.data(); }
+  std::size_t row_bytes() const { return row_bytes_; }       // bytes between cache rows
+  std::size_t head_bytes() const { return head_bytes_; }     // bytes between KV heads in a row
+  kernels::DType type() const { return type_; }
+  std::int64_t max_rows() const { return max_rows_; }        // largest ring over layers
+  std::size_t bytes() const;                                 // total allocation
+
+ private:
+  struct Layer {
+    std::vector<std::uint8_t> k, v;  // [rows][n_head_kv][head_dim] of type_
+    std::int64_t rows = 0;
+    std::int64_t window = 0;  // 0: global
+  };
+  kernels::DType type_;
+  std::int64_t n_elems_;  // n_head_kv * head_dim
+  std::size_t row_bytes_, head_bytes_;
+  std::int64_t max_rows_ = 0;
+  std::vector<Layer> layers_;
+};
+
+}  // namespace slm::runtime

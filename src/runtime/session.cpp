@@ -1,0 +1,176 @@
+// Session: options, the forward pass over a batch (embed -> blocks -> norm -> LM head), and
+// the public prefill/decode/evaluate entry points.
+#include "slm/session.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <thread>
+
+#include "runtime/state.hpp"
+#include "slm/error.hpp"
+
+namespace slm {
+namespace {
+
+SessionOptions resolve(const Model::Impl& m, SessionOptions o) {
+  const HParams& hp = m.hparams;
+  if (o.n_ctx == 0) o.n_ctx = int(std::min<std::int64_t>(hp.n_ctx_train, 4096));
+  if (o.n_ctx < 1 || o.n_ctx > hp.n_ctx_train)
+    throw Error(Error::Kind::Argument,
+                "n_ctx " + std::to_string(o.n_ctx) + " outside [1, " + std::to_string(hp.n_ctx_train) + "]",
+                m.file.path());
+  if (o.threads == 0) o.threads = m.options.threads;
+  if (o.threads == 0) o.threads = int(std::max(1u, std::thread::hardware_concurrency()));
+  if (o.threads < 1 || o.threads > 1024)
+    throw Error(Error::Kind::Argument, "threads " + std::to_string(o.threads) + " outside [1, 1024]");
+  if (o.n_batch < 1) throw Error(Error::Kind::Argument, "n_batch must be >= 1");
+  o.n_batch = std::min(o.n_batch, o.n_ctx);
+  return o;
+}
+
+std::vector<float> inv_freq(const HParams& hp, float base, float scale, const float* factors) {
+  std::vector<float> f(std::size_t(hp.n_rot / 2));
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    const double theta = std::pow(double(base), -2.0 * double(i) / double(hp.n_rot));
+    f[i] = float(double(scale) * theta / (factors ? double(factors[i]) : 1.0));
+  }
+  return f;
+}
+
+}  // namespace
+
+namespace runtime {
+
+State::State(const Model::Impl& model, const SessionOptions& options)
+    : m(model),
+      hp(model.hparams),
+      spec(*model.spec),
+      k(kernels::kernels()),
+      opt(resolve(model, options)),
+      pool(opt.threads),
+      kv(hp, opt.n_ctx, opt.n_batch, opt.kv_type == KvType::F16 ? kernels::DType::F16 : kernels::DType::F32) {
+  const std::size_t nb = std::size_t(opt.n_batch);
+  const std::size_t d = std::size_t(hp.n_embd), q_dim = std::size_t(hp.n_head * hp.head_dim);
+  const std::size_t kv_dim = std::size_t(hp.n_head_kv * hp.head_dim), n_ff = std::size_t(hp.n_ff);
+  x.resize(nb * d);
+  h.resize(nb * d);
+  q.resize(nb * q_dim);
+  kcur.resize(nb * kv_dim);
+  vcur.resize(nb * kv_dim);
+  att.resize(nb * q_dim);
+  gate.resize(nb * n_ff);
+  up.resize(nb * n_ff);
+  scores.resize(std::size_t(opt.threads) * std::size_t(hp.n_head / hp.n_head_kv) * std::size_t(kv.max_rows()));
+  inv_freq_global = inv_freq(hp, hp.rope_base, hp.rope_freq_scale, model.weights.rope_freqs);
+  inv_freq_local = inv_freq(hp, hp.rope_base_local, 1.0f, nullptr);
+
+  // Largest quantized input row over every matrix, times the batch.
+  std::size_t act = 0;
+  auto consider = [&](const kernels::Matrix& w) { act = std::max(act, kernels::act_row_bytes(w.type, w.k)); };
+  consider(model.weights.output);
+  for (const auto& l : model.weights.layers)
+    for (const auto* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.gate, &l.up, &l.down}) consider(*w);
+  xq.resize(act * nb);
+}
+
+}  // namespace runtime
+
+struct Session::Impl {
+  Model model;
+  runtime::State s;
+  std::int64_t pos = 0;
+  std::vector<float> last;  // [n_vocab] logits of the last token
+  std::vector<float> all;   // [n_tokens][n_vocab] when all logits were asked for
+  std::span<const float> result;
+
+  Impl(Model mdl, const SessionOptions& o) : model(std::move(mdl)), s(model.impl(), o) {}
+
+  // Runs n <= n_batch tokens at positions pos..; writes logits of rows [first_out, n) to out.
+  void forward(const TokenId* tokens, std::int64_t n, std::int64_t first_out, float* out) {
+    const HParams& hp = s.hp;
+    const std::int64_t d = hp.n_embd, n_vocab = hp.n_vocab;
+    const model::Weights& w = s.m.weights;
+    for (std::int64_t i = 0; i < n; ++i) {  // x[i] = token_embd[token] · embed_scale
+      const auto* row = static_cast<const std::uint8_t*>(w.token_embd.data) +
+                        std::size_t(tokens[i]) * w.token_embd.row_stride;
+      kernels::dequantize_row(w.token_embd.type, row, s.x.data() + i * d, d);
+      if (hp.embed_scale != 1.0f) s.k.scale(s.x.data() + i * d, hp.embed_scale, d, s.x.data() + i * d);
+    }
+    for (std::int64_t il = 0; il < hp.n_layer; ++il) runtime::transformer_block(s, il, n, pos);
+    pos += n;
+
+    const std::int64_t n_out = n - first_out;
+    if (n_out <= 0) return;
+    float* h = s.h.data();  // [n_out][d]
+    for (std::int64_t i = 0; i < n_out; ++i)
+      s.k.rmsnorm(s.x.data() + (first_out + i) * d, w.output_norm, hp.rms_eps, d, h + i * d);
+    runtime::matmul(s, w.output, h, n_out, out);  // out: [n_out][n_vocab]
+    if (hp.final_softcap > 0) {
+      const float cap = hp.final_softcap;
+      // TODO(kernels): no soft-cap kernel in the table yet; this is a scalar loop.
+      for (std::int64_t i = 0; i < n_out * n_vocab; ++i) out[i] = cap * std::tanh(out[i] / cap);
+    }
+  }
+
+  std::span<const float> evaluate(std::span<const TokenId> tokens, bool all_logits) {
+    const std::int64_t n = std::int64_t(tokens.size());
+    const std::int64_t n_vocab = s.hp.n_vocab;
+    if (n == 0) throw Error(Error::Kind::Argument, "no tokens to evaluate");
+    for (std::size_t i = 0; i < tokens.size(); ++i)
+      if (tokens[i] < 0 || tokens[i] >= n_vocab)
+        throw Error(Error::Kind::Argument, "token id " + std::to_string(tokens[i]) + " at index " +
+                                               std::to_string(i) + " outside the vocabulary [0, " +
+                                               std::to_string(n_vocab) + ")");
+    if (pos + n > s.opt.n_ctx)
+      throw Error(Error::Kind::ContextFull, "context full: " + std::to_string(pos) + " + " + std::to_string(n) +
+                                                " tokens exceed n_ctx " + std::to_string(s.opt.n_ctx));
+    if (all_logits) all.resize(std::size_t(n * n_vocab));
+    last.resize(std::size_t(n_vocab));
+    for (std::int64_t b = 0; b < n; b += s.opt.n_batch) {
+      const std::int64_t nb = std::min<std::int64_t>(s.opt.n_batch, n - b);
+      if (all_logits) {
+        forward(tokens.data() + b, nb, 0, all.data() + b * n_vocab);
+      } else {
+        forward(tokens.data() + b, nb, b + nb == n ? nb - 1 : nb, last.data());
+      }
+    }
+    if (all_logits) {
+      std::copy(all.end() - n_vocab, all.end(), last.begin());
+      result = std::span<const float>(all.data(), all.size());
+    } else {
+      result = std::span<const float>(last);
+    }
+    return result;
+  }
+};
+
+Session::Session(Model model, const SessionOptions& options)
+    : impl_(std::make_unique<Impl>(std::move(model), options)) {}
+Session::~Session() = default;
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+
+std::span<const float> Session::prefill(std::span<const TokenId> tokens) { return impl_->evaluate(tokens, false); }
+std::span<const float> Session::decode(TokenId token) { return impl_->evaluate({&token, 1}, false); }
+std::span<const float> Session::evaluate(std::span<const TokenId> tokens, bool all_logits) {
+  return impl_->evaluate(tokens, all_logits);
+}
+std::span<const float> Session::logits() const noexcept {
+  if (impl_->pos == 0) return {};
+  return impl_->last;
+}
+void Session::reset() noexcept {
+  impl_->pos = 0;
+  impl_->result = {};
+}
+int Session::position() const noexcept { return int(impl_->pos); }
+int Session::n_ctx() const noexcept { return impl_->s.opt.n_ctx; }
+int Session::n_vocab() const noexcept { return int(impl_->s.hp.n_vocab); }
+const Model& Session::model() const noexcept { return impl_->model; }
+const SessionOptions& Session::options() const noexcept { return impl_->s.opt; }
+
+const char* to_string(KvType t) noexcept { return t == KvType::F32 ? "f32" : "f16"; }
+const char* to_string(MatmulPath p) noexcept { return p == MatmulPath::Integer ? "integer" : "float"; }
+
+}  // namespace slm

@@ -1,0 +1,54 @@
+#pragma once
+// A persistent pool of worker threads owned by one Session: created once, reused for every
+// parallel_for (no thread is created per token). The calling thread takes part as thread 0.
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace slm::runtime {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int n_threads);  // n_threads >= 1 (1 = run everything on the caller)
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const noexcept { return n_threads_; }
+
+  // Splits [0, n) into size() contiguous ranges and calls fn(begin, end, thread_index) once
+  // per non-empty range, concurrently; returns when all are done. fn must not throw.
+  template <class F>
+  void parallel_for(std::int64_t n, F&& fn) {
+    if (n <= 0) return;
+    if (n_threads_ == 1 || n == 1) {
+      fn(std::int64_t{0}, n, 0);
+      return;
+    }
+    run(n, [](void* ctx, std::int64_t b, std::int64_t e, int t) { (*static_cast<F*>(ctx))(b, e, t); },
+        static_cast<void*>(&fn));
+  }
+
+ private:
+  using Trampoline = void (*)(void*, std::int64_t, std::int64_t, int);
+  void run(std::int64_t n, Trampoline fn, void* ctx);
+  void work(int t);
+  void worker_loop(int t);
+
+  int n_threads_;
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable start_cv_, done_cv_;
+  std::uint64_t generation_ = 0;  // bumped per job; workers run each generation once
+  int pending_ = 0;               // workers still running the current job
+  bool stop_ = false;
+  // The current job (written under mutex_ before generation_ is bumped).
+  Trampoline fn_ = nullptr;
+  void* ctx_ = nullptr;
+  std::int64_t n_ = 0;
+};
+
+}  // namespace slm::runtime
