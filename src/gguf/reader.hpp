@@ -39,6 +39,13 @@ struct TensorInfo {
 
 struct OpenOptions {
   bool use_mmap = true;  // false: read the whole file into memory (safe if the file changes)
+  // Accept tensor types slm knows but cannot compute with (dtype_info(t).supported == false),
+  // e.g. for `slm inspect`. Unknown type ids are always rejected: their size is unknown.
+  bool allow_unsupported_types = false;
+  // Total elements over all metadata arrays. Each element becomes a Value (~48 bytes) however
+  // small its encoding, so this bounds the memory a hostile file can make the reader allocate.
+  // Real vocabularies need ~1M (tokens + scores + types + merges).
+  std::uint64_t max_array_elements = std::uint64_t{1} << 24;
 };
 
 class File {
@@ -46,6 +53,7 @@ class File {
   static File open(const std::filesystem::path& path, const OpenOptions& options = {});
   // Parse an in-memory image (tests, fuzzing); `name` is used in error messages.
   static File from_bytes(std::vector<std::uint8_t> bytes, std::string name = "<memory>");
+  static File from_bytes(std::vector<std::uint8_t> bytes, std::string name, const OpenOptions& options);
 
   const std::string& path() const noexcept;
   std::uint32_t version() const noexcept;
@@ -55,6 +63,7 @@ class File {
 
   const std::vector<KeyValue>& metadata() const noexcept;  // in file order
   const Value* find(std::string_view key) const noexcept;
+  const KeyValue* find_kv(std::string_view key) const noexcept;  // with the record's offset
 
   // Typed access. T is one of: bool, uint8..uint64, int8..int64, float, double, std::string,
   // std::vector<std::string>, std::vector<float>, std::vector<int32_t>, std::vector<uint32_t>.

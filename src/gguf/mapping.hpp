@@ -1,0 +1,37 @@
+#pragma once
+// The bytes of a GGUF file: a read-only memory mapping, a private in-memory copy, or a
+// caller-supplied buffer. Only this file knows how the bytes were obtained.
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <vector>
+
+namespace slm::gguf {
+
+class Mapping {
+ public:
+  // Maps the file read-only (use_mmap) or reads it whole into memory. Throws slm::Error (Io).
+  static Mapping open(const std::filesystem::path& path, bool use_mmap);
+  static Mapping from_bytes(std::vector<std::uint8_t> bytes);
+
+  std::span<const std::uint8_t> bytes() const noexcept { return {data_, size_}; }
+
+  Mapping(Mapping&& other) noexcept;
+  Mapping& operator=(Mapping&& other) noexcept;
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  ~Mapping();
+
+  Mapping() = default;  // empty
+
+ private:
+  void release() noexcept;
+
+  const std::uint8_t* data_ = nullptr;
+  std::uint64_t size_ = 0;
+  void* mapped_ = nullptr;            // non-null when data_ points into an mmap
+  std::vector<std::uint8_t> owned_;   // the bytes when not mapped
+};
+
+}  // namespace slm::gguf
