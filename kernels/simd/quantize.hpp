@@ -1,0 +1,121 @@
+#pragma once
+// SIMD activation quantization (Q8_0, Q8_1, Q8_K), bit-identical to the scalar quantizers in
+// kernels/formats/ (the integer matmul of every level must see the same int8 values):
+// the scale is computed in scalar exactly as there, and only x * (1/d) and the rounding are
+// vectorised — ties away from zero (roundf) for Q8_0/Q8_1, ties to even for Q8_K.
+
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/formats/q8_0.hpp"
+#include "kernels/formats/q8_1.hpp"
+#include "kernels/formats/q8_k.hpp"
+#include "kernels/kernels.hpp"
+
+namespace slm::kernels::simd {
+inline namespace SLM_SIMD_ISA_NS {
+
+// F16C rounds to nearest even like formats::f32_to_fp16.
+inline std::uint16_t to_fp16(float f) noexcept {
+  return static_cast<std::uint16_t>(_cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+
+inline __m256 abs8(__m256 v) noexcept { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v); }
+
+inline float max_abs(const float* x, int n) noexcept {
+  __m256 m = _mm256_setzero_ps();
+  for (int i = 0; i < n; i += 8) m = _mm256_max_ps(m, abs8(_mm256_loadu_ps(x + i)));
+  __m128 s = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_max_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// roundf: trunc, then step away from zero when the dropped fraction is >= 0.5 (exact in fp32).
+inline __m256i round_away(__m256 v) noexcept {
+  const __m256 t = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  const __m256 frac = abs8(_mm256_sub_ps(v, t));
+  const __m256 step = _mm256_or_ps(_mm256_and_ps(v, _mm256_set1_ps(-0.0f)), _mm256_set1_ps(1.0f));
+  const __m256 adj = _mm256_and_ps(_mm256_cmp_ps(frac, _mm256_set1_ps(0.5f), _CMP_GE_OQ), step);
+  return _mm256_cvttps_epi32(_mm256_add_ps(t, adj));
+}
+
+// Four i32x8 -> 32 saturated int8 in order.
+inline __m256i pack32(__m256i a, __m256i b, __m256i c, __m256i d) noexcept {
+  const __m256i ab = _mm256_packs_epi32(a, b);
+  const __m256i cd = _mm256_packs_epi32(c, d);
+  const __m256i all = _mm256_packs_epi16(ab, cd);
+  return _mm256_permutevar8x32_epi32(all, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+inline void q8_32(const float* x, float id, std::int8_t* out) noexcept {
+  const __m256 vid = _mm256_set1_ps(id);
+  __m256i q[4];
+  for (int i = 0; i < 4; ++i) q[i] = round_away(_mm256_mul_ps(_mm256_loadu_ps(x + 8 * i), vid));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), pack32(q[0], q[1], q[2], q[3]));
+}
+
+inline void q8_0_blocks(const float* x, formats::BlockQ8_0* b, std::int64_t nb) noexcept {
+  for (std::int64_t i = 0; i < nb; ++i, x += 32) {
+    const float d = max_abs(x, 32) / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    b[i].d = to_fp16(d);
+    q8_32(x, id, b[i].qs);
+  }
+}
+
+inline void q8_1_blocks(const float* x, formats::BlockQ8_1* b, std::int64_t nb) noexcept {
+  for (std::int64_t i = 0; i < nb; ++i, x += 32) {
+    const float d = max_abs(x, 32) / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    q8_32(x, id, b[i].qs);
+    int sum = 0;
+    for (int j = 0; j < 32; ++j) sum += b[i].qs[j];
+    b[i].d = to_fp16(d);
+    b[i].s = to_fp16(static_cast<float>(sum) * d);
+  }
+}
+
+inline void q8_k_blocks(const float* x, formats::BlockQ8_K* b, std::int64_t nb) noexcept {
+  for (std::int64_t i = 0; i < nb; ++i, x += 256) {
+    formats::BlockQ8_K& out = b[i];
+    const float amax = max_abs(x, 256);
+    if (amax == 0.0f) {
+      out = formats::BlockQ8_K{};
+      continue;
+    }
+    float max = 0.0f;  // the first element of largest magnitude, with its sign
+    for (int j = 0; j < 256; ++j)
+      if (__builtin_fabsf(x[j]) == amax) {
+        max = x[j];
+        break;
+      }
+    const float iscale = -127.0f / max;
+    const __m256 vs = _mm256_set1_ps(iscale);
+    for (int c = 0; c < 8; ++c) {
+      __m256i q[4];
+      for (int k = 0; k < 4; ++k) q[k] = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 32 * c + 8 * k), vs));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.qs + 32 * c), pack32(q[0], q[1], q[2], q[3]));
+    }
+    for (int g = 0; g < 16; ++g) {
+      int s = 0;
+      for (int l = 0; l < 16; ++l) s += out.qs[16 * g + l];
+      out.bsums[g] = static_cast<std::int16_t>(s);
+    }
+    out.d = 1.0f / iscale;
+  }
+}
+
+// Other types, and lengths that are not whole blocks, go to the scalar quantize_row (which
+// validates and throws slm::Error from a baseline translation unit).
+inline void quantize_activations(DType t, const float* x, std::int64_t k, void* out) {
+  if (t == DType::Q8_0 && k % 32 == 0) return q8_0_blocks(x, static_cast<formats::BlockQ8_0*>(out), k / 32);
+  if (t == DType::Q8_1 && k % 32 == 0) return q8_1_blocks(x, static_cast<formats::BlockQ8_1*>(out), k / 32);
+  if (t == DType::Q8_K && k % 256 == 0) return q8_k_blocks(x, static_cast<formats::BlockQ8_K*>(out), k / 256);
+  ::slm::kernels::quantize_row(t, x, out, k);
+}
+
+}  // namespace SLM_SIMD_ISA_NS
+}  // namespace slm::kernels::simd
