@@ -1,0 +1,84 @@
+// Picks the kernel table once at start-up: the best ISA level this CPU supports, capped by the
+// environment variable SLM_ISA=scalar|avx2|avx512. A level that is requested but unavailable
+// (CPU lacks it, or it is not built yet) falls back to the best available level below it.
+
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "kernels/kernels.hpp"
+#include "kernels/ref/ref.hpp"
+#include "slm/error.hpp"
+
+namespace slm::kernels {
+namespace {
+
+// Does the CPU (and OS, which must save the wider registers) support the level? libgcc's and
+// compiler-rt's __builtin_cpu_supports both check OS support via XGETBV.
+bool cpu_supports(Isa isa) noexcept {
+  switch (isa) {
+    case Isa::Scalar: return true;
+#if defined(__x86_64__) || defined(__i386__)
+    case Isa::Avx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c") &&
+             __builtin_cpu_supports("bmi2");
+    case Isa::Avx512:
+      return cpu_supports(Isa::Avx2) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+             __builtin_cpu_supports("avx512vnni");
+#endif
+    default: return false;
+  }
+}
+
+// The table built for a level, or nullptr when this build has none for it.
+const KernelTable* built_table(Isa isa) noexcept {
+  switch (isa) {
+    case Isa::Scalar: return &ref::table();
+    default: return nullptr;  // AVX2 / AVX-512 tables are added here as they are written
+  }
+  return nullptr;
+}
+
+bool available(Isa isa) noexcept { return cpu_supports(isa) && built_table(isa) != nullptr; }
+
+// The level SLM_ISA asks for; unset or unrecognised means no cap.
+Isa requested_cap() noexcept {
+  const char* env = std::getenv("SLM_ISA");
+  if (env == nullptr) return Isa::Avx512;
+  const std::string_view v(env);
+  if (v == "scalar") return Isa::Scalar;
+  if (v == "avx2") return Isa::Avx2;
+  return Isa::Avx512;
+}
+
+Isa choose(Isa cap) noexcept {
+  for (int i = static_cast<int>(cap); i > 0; --i)
+    if (available(static_cast<Isa>(i))) return static_cast<Isa>(i);
+  return Isa::Scalar;
+}
+
+}  // namespace
+
+Isa best_isa() noexcept { return choose(Isa::Avx512); }
+
+std::vector<Isa> available_isas() {
+  std::vector<Isa> out;
+  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512})
+    if (available(isa)) out.push_back(isa);
+  return out;
+}
+
+const KernelTable& kernels_for(Isa isa) {
+  if (!available(isa))
+    throw Error(Error::Kind::Unsupported, std::string("kernel level ") + isa_name(isa) + " is not available on this CPU/build");
+  return *built_table(isa);
+}
+
+const KernelTable& kernels() {
+  // Chosen once; the table never changes afterwards.
+  static const KernelTable& active = *built_table(choose(requested_cap()));
+  return active;
+}
+
+}  // namespace slm::kernels

@@ -1,0 +1,45 @@
+#pragma once
+// Q8_0: 32 values in 34 bytes (8.5 bits per value), symmetric 8-bit. Used for weights and as
+// the activation format that Q4_0, Q5_0 and Q8_0 weights pair with.
+//
+//   d       fp16   the block scale
+//   qs[32]  i8     element j
+//
+// Element value: qs[j] * d.
+// Quantization (as llama.cpp quantizes activations, so our integer path sees the same values):
+// d = max|x| / 127, q = roundf(x * (1/d)) (ties away from zero), where the q's are computed
+// with the fp32 d and only the stored scale is rounded to fp16. An all-zero block gives d = 0.
+
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/formats/float.hpp"
+
+namespace slm::kernels::formats {
+
+struct BlockQ8_0 {
+  static constexpr int kElems = 32;
+  std::uint16_t d;
+  std::int8_t qs[kElems];
+};
+static_assert(sizeof(BlockQ8_0) == 34, "Q8_0 block must be 34 bytes");
+
+inline void dequantize_q8_0(const BlockQ8_0* b, float* y, std::int64_t n_blocks) noexcept {
+  for (std::int64_t i = 0; i < n_blocks; ++i, y += 32) {
+    const float d = fp16_to_f32(b[i].d);
+    for (int j = 0; j < 32; ++j) y[j] = static_cast<float>(b[i].qs[j]) * d;
+  }
+}
+
+inline void quantize_q8_0(const float* x, BlockQ8_0* b, std::int64_t n_blocks) noexcept {
+  for (std::int64_t i = 0; i < n_blocks; ++i, x += 32) {
+    float amax = 0.0f;
+    for (int j = 0; j < 32; ++j) amax = std::fmax(amax, std::fabs(x[j]));
+    const float d = amax / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    b[i].d = f32_to_fp16(d);
+    for (int j = 0; j < 32; ++j) b[i].qs[j] = static_cast<std::int8_t>(std::roundf(x[j] * id));
+  }
+}
+
+}  // namespace slm::kernels::formats

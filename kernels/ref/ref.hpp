@@ -1,0 +1,29 @@
+#pragma once
+// Scalar reference kernels: the plain, readable definition of every KernelTable entry. They
+// are the correctness oracle for the SIMD levels and the table used on CPUs without AVX2.
+// Contracts are those documented in kernels/kernels.hpp.
+
+#include "kernels/kernels.hpp"
+
+namespace slm::kernels::ref {
+
+void matmul_f32(const Matrix& w, const float* x, std::int64_t batch, float* y, std::int64_t ldy,
+                std::int64_t r0, std::int64_t r1);
+void matmul_q8(const Matrix& w, const void* xq, std::int64_t batch, float* y, std::int64_t ldy,
+               std::int64_t r0, std::int64_t r1);
+void quantize_activations(DType act_type, const float* x, std::int64_t k, void* out);
+
+void rmsnorm(const float* x, const float* w, float eps, std::int64_t n, float* y);
+void rope(RopeLayout layout, float* x, std::int64_t n_heads, std::int64_t head_dim, std::int64_t n_rot,
+          float pos, const float* inv_freq);
+void softmax(float* x, std::int64_t n, float softcap);
+void swiglu(const float* gate, const float* up, std::int64_t n, float* out);
+void geglu(const float* gate, const float* up, std::int64_t n, float* out);
+void add(const float* a, const float* b, std::int64_t n, float* out);
+void scale(const float* x, float s, std::int64_t n, float* out);
+void attention(const AttentionArgs& a);
+
+// The scalar KernelTable (Isa::Scalar) holding the functions above.
+const KernelTable& table();
+
+}  // namespace slm::kernels::ref
