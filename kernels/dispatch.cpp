@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "kernels/arch/tables.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/ref/ref.hpp"
 #include "slm/error.hpp"
@@ -35,7 +36,16 @@ bool cpu_supports(Isa isa) noexcept {
 const KernelTable* built_table(Isa isa) noexcept {
   switch (isa) {
     case Isa::Scalar: return &ref::table();
-    default: return nullptr;  // AVX2 / AVX-512 tables are added here as they are written
+    // Built on first use, which is only after cpu_supports() said yes: the builders live in
+    // translation units compiled for that ISA.
+    case Isa::Avx2: {
+      static const KernelTable t = arch::avx2_table(ref::table());
+      return &t;
+    }
+    case Isa::Avx512: {
+      static const KernelTable t = arch::avx512_table(ref::table());
+      return &t;
+    }
   }
   return nullptr;
 }
