@@ -11,5 +11,6 @@ namespace slm::cli {
 using Args = std::vector<std::string>;
 
 int cmd_inspect(const Args& args);
+int cmd_run(const Args& args);
 
 }  // namespace slm::cli

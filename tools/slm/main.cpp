@@ -17,6 +17,7 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"inspect", slm::cli::cmd_inspect, "show a GGUF file's metadata, tensors and architecture"},
+    {"run", slm::cli::cmd_run, "generate text from a prompt, or chat (--chat)"},
 };
 
 void print_usage() {

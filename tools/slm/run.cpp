@@ -1,0 +1,250 @@
+// slm run — load a model and generate: one prompt, or an interactive chat.
+//
+// Prompt handling (--chat-template, default "auto"):
+//   auto  the model's chat format (tokenizer.chat_template, or the architecture for Gemma) is
+//         applied to -p as one user turn, so instruction models answer the question; a model
+//         with no recognisable format gets the raw text.
+//   NAME  force a format (chatml, gemma, llama3, llama2, llama2-sys, mistral);
+//   none  (or --raw) plain completion of the raw prompt, which is echoed first.
+// --chat keeps a conversation in one session: each turn appends only its new tokens.
+// Text goes to stdout as it is generated; timings go to stderr at the end.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "args.hpp"
+#include "commands.hpp"
+#include "slm/chat.hpp"
+#include "slm/error.hpp"
+#include "slm/generate.hpp"
+#include "slm/model.hpp"
+#include "slm/session.hpp"
+#include "slm/tokenizer.hpp"
+
+namespace slm::cli {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kDefaultModel = "gemma-3-270m-q4_k_m.gguf";
+
+// The default model: ./models/, then <exe>/../../models (build-*/tools/slm → repo/models), then
+// the source tree this file was compiled from.
+fs::path find_default_model() {
+  std::vector<fs::path> tried;
+  tried.push_back(fs::path("models") / kDefaultModel);
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) tried.push_back(exe.parent_path() / ".." / ".." / "models" / kDefaultModel);
+  tried.push_back(fs::path(__FILE__).parent_path() / ".." / ".." / "models" / kDefaultModel);
+  for (const auto& p : tried)
+    if (fs::exists(p, ec)) return p.lexically_normal();
+  std::string list;
+  for (const auto& p : tried) list += "\n  " + p.lexically_normal().string();
+  throw Error(Error::Kind::Io, "no -m given and the default model " + std::string(kDefaultModel) +
+                                   " was not found; looked at:" + list + "\nrun scripts/setup to download it");
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+bool print_piece(std::string_view piece) {
+  std::fwrite(piece.data(), 1, piece.size(), stdout);
+  std::fflush(stdout);
+  return true;
+}
+
+void print_stats(double load_seconds, const GenerateStats& s) {
+  std::fprintf(stderr, "\n\nload:       %.2f s\n", load_seconds);
+  std::fprintf(stderr, "prompt:     %d tokens in %.3f s (%.1f tokens/s)\n", s.prompt_tokens, s.prompt_seconds,
+               s.prompt_tokens_per_second);
+  std::fprintf(stderr, "generation: %d tokens in %.3f s (%.1f tokens/s, %.1f words/s), stopped: %s\n",
+               s.generated_tokens, s.generation_seconds, s.tokens_per_second, s.words_per_second,
+               to_string(s.stop_reason));
+}
+
+struct RunConfig {
+  fs::path model_path;
+  std::optional<std::string> prompt;
+  std::string system;
+  std::string template_name;  // "auto", "none" or a ChatTemplate name
+  bool chat = false;
+  GenerateOptions gen;
+  SessionOptions session;
+  int threads = 0;
+};
+
+RunConfig parse_args(const Args& args, bool& help) {
+  ArgParser p("run", args);
+  p.option({"-m", "--model"}, true, "GGUF model file (default: models/" + std::string(kDefaultModel) + ")");
+  p.option({"-p", "--prompt"}, true, "prompt text (with --chat: the first user message)");
+  p.option({"--chat"}, false, "interactive chat: one user message per stdin line, EOF ends");
+  p.option({"--system"}, true, "system message for chat formats");
+  p.option({"--chat-template"}, true, "auto (default), none, chatml, gemma, llama3, llama2, llama2-sys, mistral");
+  p.option({"--raw"}, false, "plain completion of -p: same as --chat-template none");
+  p.option({"-n", "--n-predict"}, true, "tokens to generate at most (default 256; -1 = until the context is full)");
+  p.option({"-t", "--threads"}, true, "worker threads (default: all cores)");
+  p.option({"-c", "--ctx-size"}, true, "context size in tokens (default: min(model's, 4096))");
+  p.option({"--kv-type"}, true, "KV cache element type: f32 (default) or f16");
+  p.option({"--temp"}, true, "temperature (default 0.8; 0 = greedy)");
+  p.option({"--top-k"}, true, "top-k (default 40; 0 = off)");
+  p.option({"--top-p"}, true, "top-p (default 0.95; 1 = off)");
+  p.option({"--min-p"}, true, "min-p (default 0.05; 0 = off)");
+  p.option({"--repeat-penalty"}, true, "repetition penalty (default 1.0 = off)");
+  p.option({"--repeat-last-n"}, true, "tokens the penalty looks back at (default 64; -1 = all)");
+  p.option({"--seed"}, true, "random seed (default: random, printed at the end)");
+  p.option({"--stop"}, true, "stop when this text is generated");
+  p.option({"-h", "--help"}, false, "show this help");
+  p.parse();
+  help = p.has("--help");
+  if (help) {
+    std::fputs(p.usage().c_str(), stdout);
+    return {};
+  }
+  if (!p.positional().empty())
+    throw Error(Error::Kind::Argument, "unexpected argument '" + p.positional().front() + "' (prompt goes after -p)");
+
+  RunConfig c;
+  c.model_path = p.has("--model") ? fs::path(*p.get("--model")) : find_default_model();
+  c.prompt = p.get("--prompt");
+  c.chat = p.has("--chat");
+  c.system = p.get_or("--system", "");
+  c.template_name = p.has("--raw") ? "none" : p.get_or("--chat-template", "auto");
+  if (c.template_name != "auto") chat_template_from_name(c.template_name);  // validate early
+  if (!c.prompt && !c.chat) throw Error(Error::Kind::Argument, "give a prompt with -p TEXT, or use --chat");
+
+  c.gen.max_tokens = static_cast<int>(p.get_int("--n-predict", 256));
+  auto& s = c.gen.sampler;
+  s.temperature = static_cast<float>(p.get_double("--temp", s.temperature));
+  s.top_k = static_cast<int>(p.get_int("--top-k", s.top_k));
+  s.top_p = static_cast<float>(p.get_double("--top-p", s.top_p));
+  s.min_p = static_cast<float>(p.get_double("--min-p", s.min_p));
+  s.repeat_penalty = static_cast<float>(p.get_double("--repeat-penalty", s.repeat_penalty));
+  s.repeat_last_n = static_cast<int>(p.get_int("--repeat-last-n", s.repeat_last_n));
+  s.seed = p.has("--seed") ? static_cast<std::uint64_t>(p.get_int("--seed", 0)) : std::random_device{}();
+  if (auto stop = p.get("--stop")) c.gen.stop.push_back(*stop);
+
+  c.threads = static_cast<int>(p.get_int("--threads", 0));
+  if (c.threads < 0) throw Error(Error::Kind::Argument, "--threads must be >= 0");
+  c.session.threads = c.threads;
+  c.session.n_ctx = static_cast<int>(p.get_int("--ctx-size", 0));
+  const std::string kv = p.get_or("--kv-type", "f32");
+  if (kv == "f32") {
+    c.session.kv_type = KvType::F32;
+  } else if (kv == "f16") {
+    c.session.kv_type = KvType::F16;
+  } else {
+    throw Error(Error::Kind::Argument, "--kv-type must be f32 or f16, got '" + kv + "'");
+  }
+  return c;
+}
+
+ChatFormat resolve_format(const RunConfig& c, const Model& model) {
+  if (c.template_name == "auto") return chat_format_of(model);
+  ChatFormat f = chat_format_of(model);  // keeps a detected default system prompt when the family matches
+  const ChatTemplate forced = chat_template_from_name(c.template_name);
+  if (f.kind != forced) f = ChatFormat{forced, {}};
+  return f;
+}
+
+int run_once(const RunConfig& c, Session& session, const Tokenizer& tok, const ChatFormat& format,
+             double load_seconds) {
+  std::string text;
+  if (format.kind == ChatTemplate::None) {
+    text = *c.prompt;
+    print_piece(text);  // completion: the continuation reads on from the prompt
+  } else {
+    std::vector<ChatMessage> msgs;
+    if (!c.system.empty()) msgs.push_back({"system", c.system});
+    msgs.push_back({"user", *c.prompt});
+    text = render_chat(format, msgs, true);
+  }
+  const auto prompt = tok.encode(text, true, format.kind != ChatTemplate::None);
+  const GenerateStats stats = generate(session, tok, prompt, c.gen, print_piece);
+  print_stats(load_seconds, stats);
+  return 0;
+}
+
+int run_chat(const RunConfig& c, Session& session, const Tokenizer& tok, const ChatFormat& format,
+             double load_seconds) {
+  if (format.kind == ChatTemplate::None)
+    throw Error(Error::Kind::Argument,
+                "--chat needs a chat format; this model has none: pass --chat-template NAME", c.model_path.string());
+  Conversation conv(format, c.system);
+  Sampler sampler(c.gen.sampler);
+  GenerateStats total;
+  std::optional<std::string> pending = c.prompt;
+  std::fprintf(stderr, "chat with %s (format %s): one message per line, Ctrl-D to end\n",
+               c.model_path.filename().string().c_str(), to_string(format.kind));
+  for (;;) {
+    std::string line;
+    if (pending) {
+      line = *pending;
+      pending.reset();
+      std::printf("> %s\n", line.c_str());
+    } else {
+      std::fputs("> ", stdout);
+      std::fflush(stdout);
+      if (!std::getline(std::cin, line)) break;
+    }
+    if (line.empty()) continue;
+    const std::string delta = conv.add_user(line);
+    // BOS only at the very start of the session.
+    const auto tokens = tok.encode(delta, session.position() == 0, true);
+    if (session.position() + static_cast<int>(tokens.size()) >= session.n_ctx()) {
+      std::fprintf(stderr, "\n[context full: %d of %d tokens used]\n", session.position(), session.n_ctx());
+      break;
+    }
+    const GenerateStats s = generate(session, tok, tokens, c.gen, sampler, print_piece);
+    conv.add_assistant(s.text);
+    std::fprintf(stderr, "\n[%d tokens, %.1f tokens/s]\n", s.generated_tokens, s.tokens_per_second);
+    total.prompt_tokens += s.prompt_tokens;
+    total.prompt_seconds += s.prompt_seconds;
+    total.generated_tokens += s.generated_tokens;
+    total.generation_seconds += s.generation_seconds;
+    total.words += s.words;
+    total.stop_reason = s.stop_reason;
+    if (s.stop_reason == StopReason::ContextFull) {
+      std::fprintf(stderr, "[context full]\n");
+      break;
+    }
+  }
+  if (total.prompt_seconds > 0) total.prompt_tokens_per_second = total.prompt_tokens / total.prompt_seconds;
+  if (total.generation_seconds > 0) {
+    total.tokens_per_second = total.generated_tokens / total.generation_seconds;
+    total.words_per_second = total.words / total.generation_seconds;
+  }
+  print_stats(load_seconds, total);
+  return 0;
+}
+
+}  // namespace
+
+int cmd_run(const Args& args) {
+  bool help = false;
+  RunConfig c = parse_args(args, help);
+  if (help) return 0;
+
+  const auto t0 = std::chrono::steady_clock::now();
+  LoadOptions lo;
+  lo.threads = c.threads;
+  Model model = Model::load(c.model_path, lo);
+  const Tokenizer& tok = model.tokenizer();
+  Session session(model, c.session);
+  const double load_seconds = seconds_since(t0);
+  const ChatFormat format = resolve_format(c, model);
+
+  const ModelInfo info = model.info();
+  std::fprintf(stderr, "slm run: %s (%s, %.0fM params), chat format %s, context %d, seed %llu\n",
+               c.model_path.filename().string().c_str(), info.architecture.c_str(), info.n_params / 1e6,
+               to_string(format.kind), session.n_ctx(), static_cast<unsigned long long>(c.gen.sampler.seed));
+
+  return c.chat ? run_chat(c, session, tok, format, load_seconds) : run_once(c, session, tok, format, load_seconds);
+}
+
+}  // namespace slm::cli
