@@ -230,7 +230,7 @@ class Parser {
       c_.fail(type_at, "tensor type " + std::string(info->name) + " is not supported", Error::Kind::Unsupported);
     t.type = info->type;
     if (t.ne[0] % info->block_elems != 0)
-      c_.fail(dims_at, "row length " + std::to_string(t.ne[0]) + " is not a multiple of the " +
+      c_.fail(dims_at + 4, "row length " + std::to_string(t.ne[0]) + " is not a multiple of the " +
                            std::string(info->name) + " block size " + std::to_string(info->block_elems));
     std::uint64_t bytes = static_cast<std::uint64_t>(t.ne[0] / info->block_elems);
     bool overflow = mul_overflows(bytes, static_cast<std::uint64_t>(info->block_bytes), &bytes);
