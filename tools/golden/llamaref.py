@@ -141,8 +141,9 @@ class Model:
 
     def decode(self, tokens, pos0, want_logits="all"):
         """Evaluates `tokens` at positions pos0.. in ONE llama_decode call (one ubatch when
-        len(tokens) <= n_ubatch). want_logits: "all", "last" or "none". Returns a float32
-        array [rows, n_vocab] copied out of llama.cpp (rows = len(tokens), 1 or 0)."""
+        len(tokens) <= n_ubatch). want_logits: "all", "last", "none", or an int i: logits for
+        batch entries i.. only (as llama-perplexity asks). Returns a float32 array
+        [rows, n_vocab] copied out of llama.cpp, one row per requested entry."""
         n = len(tokens)
         if n == 0 or n > self.batch_cap:
             raise ValueError(f"batch of {n} tokens (capacity {self.batch_cap})")
@@ -153,13 +154,16 @@ class Model:
             b.pos[i] = pos0 + i
             b.n_seq_id[i] = 1
             b.seq_id[i][0] = 0
-            b.logits[i] = want_logits == "all" or (want_logits == "last" and i == n - 1)
+            if isinstance(want_logits, int):
+                b.logits[i] = i >= want_logits
+            else:
+                b.logits[i] = want_logits == "all" or (want_logits == "last" and i == n - 1)
         rc = L.llama_decode(self.ctx, b)
         if rc != 0:
             raise RuntimeError(f"llama_decode returned {rc}")
         if want_logits == "none":
             return np.zeros((0, self.n_vocab), np.float32)
-        rows = n if want_logits == "all" else 1
+        rows = n if want_logits == "all" else 1 if want_logits == "last" else n - want_logits
         ptr = L.llama_get_logits(self.ctx)
         return np.ctypeslib.as_array(ptr, shape=(rows * self.n_vocab,)).reshape(
             rows, self.n_vocab).copy()
