@@ -80,7 +80,8 @@ class Tokenizer {
   // The id whose vocabulary text is exactly `text`, or -1.
   std::int32_t find(std::string_view text) const noexcept;
 
-  bool is_control(std::int32_t id) const noexcept;  // control or unknown token
+  // A control token (token_type 3, or recognised by name as EOG/FIM like llama.cpp does).
+  bool is_control(std::int32_t id) const noexcept;
   bool is_byte(std::int32_t id) const noexcept;     // <0xNN> byte-fallback token
   // True for the ids that end generation: EOS, EOT, EOM and the tokens llama.cpp recognises
   // by name ("<end_of_turn>", "<|im_end|>", "<|eot_id|>", "<|endoftext|>", ...).

@@ -163,7 +163,7 @@ std::int32_t Tokenizer::find(std::string_view text) const noexcept { return impl
 
 bool Tokenizer::is_control(std::int32_t id) const noexcept {
   return id >= 0 && static_cast<std::size_t>(id) < impl_->size() &&
-         (impl_->attrs[id] & (kAttrControl | kAttrUnknown));
+         (impl_->attrs[id] & kAttrControl);
 }
 bool Tokenizer::is_byte(std::int32_t id) const noexcept {
   return id >= 0 && static_cast<std::size_t>(id) < impl_->size() &&

@@ -1,6 +1,7 @@
 // Reference detokenizations by llama.cpp (tools/golden/make_detokenize_golden.py):
 // tests/data/real/detokenize-<model>.json. Whole sequences with every remove_special /
-// unparse_special combination, and single-token pieces. Skipped when absent.
+// unparse_special combination, single-token pieces, and the special ids (BOS/EOS/PAD, the
+// end-of-generation and control sets). Skipped when absent.
 
 #include <gtest/gtest.h>
 
@@ -58,6 +59,25 @@ TEST_P(ReferenceDetokenize, MatchesLlamaCpp) {
     failures += tok.token_to_piece(id, false) != plain || tok.piece(id) != special;
   }
   EXPECT_EQ(failures, 0u);
+
+  // Special ids, end-of-generation and control sets.
+  const test::Json& sp = ref["special"];
+  EXPECT_EQ(tok.bos(), sp["bos"].as_int());
+  EXPECT_EQ(tok.eos(), sp["eos"].as_int());
+  EXPECT_EQ(tok.pad(), sp["pad"].as_int());
+  EXPECT_EQ(tok.end_of_generation_ids(), sp["eog"].as_int32s());
+  // llama.cpp takes the first EOT-looking name in hash-map order; we prefer the chat
+  // end-of-turn token. Either way it must end generation.
+  const auto ref_eot = static_cast<std::int32_t>(sp["eot"].as_int());
+  if (tok.eot() != ref_eot) {
+    EXPECT_TRUE(tok.is_end_of_generation(tok.eot())) << tok.eot();
+    EXPECT_TRUE(tok.is_end_of_generation(ref_eot)) << ref_eot;
+  }
+  std::vector<std::int32_t> control;
+  for (std::int32_t id = 0; id < static_cast<std::int32_t>(tok.size()); ++id) {
+    if (tok.is_control(id)) control.push_back(id);
+  }
+  EXPECT_EQ(control, sp["control"].as_int32s());
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, ReferenceDetokenize,

@@ -11,7 +11,9 @@ sample of ids (plus all control / user-defined ones) with llama_token_to_piece
 
     {"model": "<file name>", "engine": ...,
      "sequences": [{"tokens": [...], "decoded": {"00": hex, "01": hex, "10": hex, "11": hex}}],
-     "pieces": [[id, hex(special=false), hex(special=true)], ...]}
+     "pieces": [[id, hex(special=false), hex(special=true)], ...],
+     "special": {"bos": id, "eos": id, "eot": id, "pad": id, "eog": [ids...], "control": [ids...]}}
+(ids are -1 when absent; "control": llama_vocab_is_control over the whole vocabulary)
 (key "rs" of "decoded": r = remove_special, s = unparse_special, as 0/1)
 
 Usage (from the repository root): python3 tools/golden/make_detokenize_golden.py [--force]
@@ -102,8 +104,16 @@ def main():
             ids.update(rng.sample(special, min(len(special), 2500)))
             ids = sorted(ids)
             pieces = [[t, piece(m, t, False).hex(), piece(m, t, True).hex()] for t in ids]
+            special = {
+                "bos": int(L.llama_vocab_bos(m.vocab)),
+                "eos": int(L.llama_vocab_eos(m.vocab)),
+                "eot": int(L.llama_vocab_eot(m.vocab)),
+                "pad": int(L.llama_vocab_pad(m.vocab)),
+                "eog": [t for t in range(n_vocab) if L.llama_vocab_is_eog(m.vocab, t)],
+                "control": [t for t in range(n_vocab) if L.llama_vocab_is_control(m.vocab, t)],
+            }
             out = {"model": ref["model"], "engine": R.engine_string(), "sequences": sequences,
-                   "pieces": pieces}
+                   "pieces": pieces, "special": special}
         with open(out_path, "w", encoding="utf-8") as f:
             json.dump(out, f, ensure_ascii=False, separators=(",", ":"))
             f.write("\n")
