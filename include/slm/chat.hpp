@@ -40,6 +40,10 @@ struct ChatFormat {
   // System prompt the template inserts when the conversation has none (SmolLM2's template
   // does: "You are a helpful AI assistant named SmolLM, ..."); empty = none.
   std::string default_system;
+  // True when the format was recognised in the file's tokenizer.chat_template, false when it was
+  // inferred (architecture fallback) or forced. Instruction-tuned conversions carry a template;
+  // a file without one is often a base model (gemma-3-270m is), which does not follow turns.
+  bool declared = false;
 };
 
 // "none", "chatml", "gemma", "llama3", "llama2", "llama2-sys".

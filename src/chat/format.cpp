@@ -90,6 +90,7 @@ ChatFormat detect_chat_format(std::string_view tmpl, std::string_view architectu
     // omit the template key.
     f.kind = ChatTemplate::Gemma;
   }
+  f.declared = f.kind != ChatTemplate::None && !tmpl.empty();
   return f;
 }
 

@@ -144,6 +144,8 @@ TEST(Chat, DetectsFamiliesFromTemplateMarkers) {
   EXPECT_EQ(slm::detect_chat_format("[INST] <<SYS>>\\n", "llama").kind, ChatTemplate::Llama2Sys);
   // No template key: Gemma architectures still get Gemma turns, others get none.
   EXPECT_EQ(slm::detect_chat_format("", "gemma3").kind, ChatTemplate::Gemma);
+  EXPECT_FALSE(slm::detect_chat_format("", "gemma3").declared);  // inferred, not declared
+  EXPECT_TRUE(slm::detect_chat_format("<start_of_turn>", "gemma3").declared);
   EXPECT_EQ(slm::detect_chat_format("", "gemma").kind, ChatTemplate::Gemma);
   EXPECT_EQ(slm::detect_chat_format("", "llama").kind, ChatTemplate::None);
   EXPECT_EQ(slm::detect_chat_format("{{ messages }}", "qwen2").kind, ChatTemplate::None);
@@ -194,8 +196,10 @@ TEST(Chat, DetectsRealModels) {
   if (!std::filesystem::exists(gemma) || !std::filesystem::exists(smol)) GTEST_SKIP() << "real models absent";
   // Gemma 3 270M carries no tokenizer.chat_template: the architecture decides.
   EXPECT_EQ(detect_from_file(gemma).kind, ChatTemplate::Gemma);
+  EXPECT_FALSE(detect_from_file(gemma).declared);
   const ChatFormat s = detect_from_file(smol);
   EXPECT_EQ(s.kind, ChatTemplate::ChatML);
+  EXPECT_TRUE(s.declared);
   EXPECT_EQ(s.default_system, "You are a helpful AI assistant named SmolLM, trained by Hugging Face");
 }
 

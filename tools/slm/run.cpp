@@ -1,16 +1,22 @@
 // slm run — load a model and generate: one prompt, or an interactive chat.
 //
-// Prompt handling (--chat-template, default "auto"):
-//   auto  the model's chat format (tokenizer.chat_template, or the architecture for Gemma) is
-//         applied to -p as one user turn, so instruction models answer the question; a model
-//         with no recognisable format gets the raw text.
-//   NAME  force a format (chatml, gemma, llama3, llama2, llama2-sys, mistral);
-//   none  (or --raw) plain completion of the raw prompt, which is echoed first.
-// --chat keeps a conversation in one session: each turn appends only its new tokens.
+// How -p is turned into the model's input (--chat-template, default "auto"):
+//   auto   the file declares a chat template (tokenizer.chat_template: an instruction-tuned
+//          model) → -p becomes one user turn in that format, so the model answers it.
+//          The file declares none (a base model, e.g. the default gemma-3-270m) → the
+//          question/answer frame below: base models do not follow chat turns (llama.cpp's own
+//          greedy output for gemma-3-270m in Gemma turns repeats the question,
+//          tests/data/real/gemma-3-270m-q4_k_m/d_chat), but they do continue "Answer:".
+//   qa     "Question: PROMPT\nAnswer:", stopping at "\nQuestion:" or a blank line.
+//   NAME   force a chat format (chatml, gemma, llama3, llama2, llama2-sys, mistral).
+//   none   (or --raw) plain completion of the raw prompt, which is echoed first.
+// --chat keeps a conversation in one session: each turn appends only its new tokens. It uses
+// the declared format, else the one inferred from the architecture (gemma* → Gemma turns).
 // Text goes to stdout as it is generated; timings go to stderr at the end.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <random>
@@ -85,7 +91,7 @@ RunConfig parse_args(const Args& args, bool& help) {
   p.option({"-p", "--prompt"}, true, "prompt text (with --chat: the first user message)");
   p.option({"--chat"}, false, "interactive chat: one user message per stdin line, EOF ends");
   p.option({"--system"}, true, "system message for chat formats");
-  p.option({"--chat-template"}, true, "auto (default), none, chatml, gemma, llama3, llama2, llama2-sys, mistral");
+  p.option({"--chat-template"}, true, "auto (default), qa, none, chatml, gemma, llama3, llama2, llama2-sys, mistral");
   p.option({"--raw"}, false, "plain completion of -p: same as --chat-template none");
   p.option({"-n", "--n-predict"}, true, "tokens to generate at most (default 256; -1 = until the context is full)");
   p.option({"-t", "--threads"}, true, "worker threads (default: all cores)");
@@ -115,7 +121,8 @@ RunConfig parse_args(const Args& args, bool& help) {
   c.chat = p.has("--chat");
   c.system = p.get_or("--system", "");
   c.template_name = p.has("--raw") ? "none" : p.get_or("--chat-template", "auto");
-  if (c.template_name != "auto") chat_template_from_name(c.template_name);  // validate early
+  if (c.template_name != "auto" && c.template_name != "qa")
+    chat_template_from_name(c.template_name);  // validate early ("none" is a valid name)
   if (!c.prompt && !c.chat) throw Error(Error::Kind::Argument, "give a prompt with -p TEXT, or use --chat");
 
   c.gen.max_tokens = static_cast<int>(p.get_int("--n-predict", 256));
@@ -144,43 +151,101 @@ RunConfig parse_args(const Args& args, bool& help) {
   return c;
 }
 
-ChatFormat resolve_format(const RunConfig& c, const Model& model) {
-  if (c.template_name == "auto") return chat_format_of(model);
-  ChatFormat f = chat_format_of(model);  // keeps a detected default system prompt when the family matches
-  const ChatTemplate forced = chat_template_from_name(c.template_name);
-  if (f.kind != forced) f = ChatFormat{forced, {}};
-  return f;
+enum class PromptStyle { Raw, QuestionAnswer, Chat };
+
+struct PromptPlan {
+  PromptStyle style = PromptStyle::Raw;
+  ChatFormat format;
+};
+
+PromptPlan plan_prompt(const RunConfig& c, const Model& model) {
+  const ChatFormat detected = chat_format_of(model);
+  const std::string& name = c.template_name;
+  if (name == "none" || name == "qa") {
+    if (c.chat) throw Error(Error::Kind::Argument, "--chat needs a chat format, not --chat-template " + name);
+    return {name == "qa" ? PromptStyle::QuestionAnswer : PromptStyle::Raw, {}};
+  }
+  if (name == "auto") {
+    if (c.chat) {
+      if (detected.kind == ChatTemplate::None)
+        throw Error(Error::Kind::Argument, "--chat: the model declares no chat template; pass --chat-template NAME",
+                    c.model_path.string(), "tokenizer.chat_template");
+      return {PromptStyle::Chat, detected};
+    }
+    if (detected.declared) return {PromptStyle::Chat, detected};
+    return {PromptStyle::QuestionAnswer, {}};
+  }
+  const ChatTemplate forced = chat_template_from_name(name);
+  if (forced == detected.kind) return {PromptStyle::Chat, detected};  // keeps a declared default system prompt
+  return {PromptStyle::Chat, ChatFormat{forced, {}, false}};
 }
 
-int run_once(const RunConfig& c, Session& session, const Tokenizer& tok, const ChatFormat& format,
+std::string describe(const PromptPlan& plan) {
+  switch (plan.style) {
+    case PromptStyle::Raw: return "raw completion";
+    case PromptStyle::QuestionAnswer: return "question/answer frame (no chat template declared: base model)";
+    case PromptStyle::Chat:
+      return std::string("chat format ") + to_string(plan.format.kind) +
+             (plan.format.declared ? " (declared by the file)" : " (inferred, the file declares none)");
+  }
+  return "?";
+}
+
+// Streams pieces to stdout, dropping the whitespace an answer usually starts with (" Paris").
+class AnswerPrinter {
+ public:
+  explicit AnswerPrinter(bool skip_leading_space) : skipping_(skip_leading_space) {}
+  bool operator()(std::string_view piece) {
+    if (skipping_) {
+      const auto first = piece.find_first_not_of(" \t\r\n");
+      if (first == std::string_view::npos) return true;
+      piece.remove_prefix(first);
+      skipping_ = false;
+    }
+    return print_piece(piece);
+  }
+
+ private:
+  bool skipping_;
+};
+
+int run_once(const RunConfig& c, Session& session, const Tokenizer& tok, const PromptPlan& plan,
              double load_seconds) {
   std::string text;
-  if (format.kind == ChatTemplate::None) {
-    text = *c.prompt;
-    print_piece(text);  // completion: the continuation reads on from the prompt
-  } else {
-    std::vector<ChatMessage> msgs;
-    if (!c.system.empty()) msgs.push_back({"system", c.system});
-    msgs.push_back({"user", *c.prompt});
-    text = render_chat(format, msgs, true);
+  GenerateOptions options = c.gen;
+  switch (plan.style) {
+    case PromptStyle::Raw:
+      text = *c.prompt;
+      print_piece(text);  // completion: the continuation reads on from the prompt
+      break;
+    case PromptStyle::QuestionAnswer:
+      text = "Question: " + *c.prompt + "\nAnswer:";
+      options.stop.push_back("\nQuestion:");
+      options.stop.push_back("\n\n");
+      break;
+    case PromptStyle::Chat: {
+      std::vector<ChatMessage> msgs;
+      if (!c.system.empty()) msgs.push_back({"system", c.system});
+      msgs.push_back({"user", *c.prompt});
+      text = render_chat(plan.format, msgs, true);
+      break;
+    }
   }
-  const auto prompt = tok.encode(text, true, format.kind != ChatTemplate::None);
-  const GenerateStats stats = generate(session, tok, prompt, c.gen, print_piece);
+  // Special-token text is parsed: chat formats need it, and a raw prompt may spell turns itself.
+  const auto prompt = tok.encode(text, true, true);
+  AnswerPrinter printer(plan.style != PromptStyle::Raw);
+  const GenerateStats stats = generate(session, tok, prompt, options, std::ref(printer));
   print_stats(load_seconds, stats);
   return 0;
 }
 
 int run_chat(const RunConfig& c, Session& session, const Tokenizer& tok, const ChatFormat& format,
              double load_seconds) {
-  if (format.kind == ChatTemplate::None)
-    throw Error(Error::Kind::Argument,
-                "--chat needs a chat format; this model has none: pass --chat-template NAME", c.model_path.string());
   Conversation conv(format, c.system);
   Sampler sampler(c.gen.sampler);
   GenerateStats total;
   std::optional<std::string> pending = c.prompt;
-  std::fprintf(stderr, "chat with %s (format %s): one message per line, Ctrl-D to end\n",
-               c.model_path.filename().string().c_str(), to_string(format.kind));
+  std::fprintf(stderr, "one message per line, Ctrl-D to end\n");
   for (;;) {
     std::string line;
     if (pending) {
@@ -200,7 +265,8 @@ int run_chat(const RunConfig& c, Session& session, const Tokenizer& tok, const C
       std::fprintf(stderr, "\n[context full: %d of %d tokens used]\n", session.position(), session.n_ctx());
       break;
     }
-    const GenerateStats s = generate(session, tok, tokens, c.gen, sampler, print_piece);
+    AnswerPrinter printer(true);
+    const GenerateStats s = generate(session, tok, tokens, c.gen, sampler, std::ref(printer));
     conv.add_assistant(s.text);
     std::fprintf(stderr, "\n[%d tokens, %.1f tokens/s]\n", s.generated_tokens, s.tokens_per_second);
     total.prompt_tokens += s.prompt_tokens;
@@ -237,14 +303,14 @@ int cmd_run(const Args& args) {
   const Tokenizer& tok = model.tokenizer();
   Session session(model, c.session);
   const double load_seconds = seconds_since(t0);
-  const ChatFormat format = resolve_format(c, model);
+  const PromptPlan plan = plan_prompt(c, model);
 
   const ModelInfo info = model.info();
-  std::fprintf(stderr, "slm run: %s (%s, %.0fM params), chat format %s, context %d, seed %llu\n",
+  std::fprintf(stderr, "slm run: %s (%s, %.0fM params), %s, context %d, seed %llu\n",
                c.model_path.filename().string().c_str(), info.architecture.c_str(), info.n_params / 1e6,
-               to_string(format.kind), session.n_ctx(), static_cast<unsigned long long>(c.gen.sampler.seed));
+               describe(plan).c_str(), session.n_ctx(), static_cast<unsigned long long>(c.gen.sampler.seed));
 
-  return c.chat ? run_chat(c, session, tok, format, load_seconds) : run_once(c, session, tok, format, load_seconds);
+  return c.chat ? run_chat(c, session, tok, plan.format, load_seconds) : run_once(c, session, tok, plan, load_seconds);
 }
 
 }  // namespace slm::cli
