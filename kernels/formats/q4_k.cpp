@@ -7,8 +7,10 @@
 namespace slm::kernels::formats {
 namespace {
 
+// Nearest integer (ties to even) clamped to [lo, hi]; clamping first keeps inf/NaN defined.
 int round_clamp(float v, int lo, int hi) {
-  return std::clamp(static_cast<int>(std::nearbyint(v)), lo, hi);
+  const float c = std::fmin(std::fmax(v, static_cast<float>(lo)), static_cast<float>(hi));
+  return static_cast<int>(std::nearbyint(c));
 }
 
 // Fits 32 values as scale * q + offset with q in 0..15 and offset <= 0 (the format stores the

@@ -9,8 +9,10 @@ namespace {
 
 constexpr float kTiny = 1e-15f;  // below this a group is treated as all zeros
 
+// Nearest integer (ties to even) clamped to [lo, hi]; clamping first keeps inf/NaN defined.
 int round_clamp(float v, int lo, int hi) {
-  return std::clamp(static_cast<int>(std::nearbyint(v)), lo, hi);
+  const float c = std::fmin(std::fmax(v, static_cast<float>(lo)), static_cast<float>(hi));
+  return static_cast<int>(std::nearbyint(c));
 }
 
 // Best symmetric scale for 16 values with q in -32..31: try step sizes around max/32 and

@@ -17,6 +17,14 @@
 
 namespace slm::kernels::formats {
 
+// roundf(v) as int8, clamped first: for normal input |v| <= 127 anyway, but a block of values so
+// tiny that 1/d overflows (or NaN input) would otherwise convert inf/NaN to an integer, which is
+// undefined. Such blocks then quantize to 0, as llama.cpp's do on x86.
+inline std::int8_t round_q8(float v) noexcept {
+  if (!(std::fabs(v) <= 127.5f)) return 0;
+  return static_cast<std::int8_t>(std::roundf(std::fmin(std::fmax(v, -127.0f), 127.0f)));
+}
+
 struct BlockQ8_0 {
   static constexpr int kElems = 32;
   std::uint16_t d;
@@ -38,7 +46,7 @@ inline void quantize_q8_0(const float* x, BlockQ8_0* b, std::int64_t n_blocks) n
     const float d = amax / 127.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     b[i].d = f32_to_fp16(d);
-    for (int j = 0; j < 32; ++j) b[i].qs[j] = static_cast<std::int8_t>(std::roundf(x[j] * id));
+    for (int j = 0; j < 32; ++j) b[i].qs[j] = round_q8(x[j] * id);
   }
 }
 

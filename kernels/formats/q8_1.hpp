@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "kernels/formats/float.hpp"
+#include "kernels/formats/q8_0.hpp"
 
 namespace slm::kernels::formats {
 
@@ -37,7 +38,7 @@ inline void quantize_q8_1(const float* x, BlockQ8_1* b, std::int64_t n_blocks) n
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     int sum = 0;
     for (int j = 0; j < 32; ++j) {
-      const auto q = static_cast<std::int8_t>(std::roundf(x[j] * id));
+      const std::int8_t q = round_q8(x[j] * id);
       b[i].qs[j] = q;
       sum += q;
     }

@@ -23,6 +23,12 @@ void quantize_q8_k(const float* x, BlockQ8_K* b, std::int64_t n_blocks) noexcept
       continue;
     }
     const float iscale = -127.0f / max;
+    if (!std::isfinite(iscale)) {  // |max| < ~1e-38: llama.cpp's arithmetic yields q = 0, d = 1/iscale
+      out.d = 1.0f / iscale;
+      std::fill(out.qs, out.qs + 256, std::int8_t{0});
+      std::fill(out.bsums, out.bsums + 16, std::int16_t{0});
+      continue;
+    }
     for (int j = 0; j < 256; ++j) {
       // nearbyint rounds ties to even in the default rounding mode, like llama.cpp's nearest_int.
       const int q = static_cast<int>(std::nearbyint(iscale * x[j]));

@@ -158,7 +158,11 @@ def ggml_inputs(rng):
     edge[1024] = -50.0                                 # negative extreme, for the signed max
     edge[1280:1536] = np.abs(edge[1280:1536])          # all positive
     edge[1536:1792] = -np.abs(edge[1536:1792])         # all negative
-    return {"gaussian": g, "edge": edge}
+    # exact ties: each 32-block holds -127, so the scale is exactly 1 (Q8_0: d = 127/127;
+    # Q8_K: iscale = -127/-127) and every other value lies halfway between two integers
+    ties = (rng.integers(-120, 120, 512) + 0.5).astype(np.float32)
+    ties[::32] = -127.0
+    return {"gaussian": g, "edge": edge, "ties": ties}
 
 
 def cmd_ggml(out):
@@ -173,7 +177,8 @@ def cmd_ggml(out):
         for qt, fn in ((T.Q8_0, "quantize_row_q8_0_ref"), (T.Q8_1, "quantize_row_q8_1_ref"),
                        (T.Q8_K, "quantize_row_q8_K_ref"), (T.Q4_K, "quantize_row_q4_K_ref"),
                        (T.Q6_K, "quantize_row_q6_K_ref")):
-            block_elems, block_bytes = gguf.GGML_QUANT_SIZES[qt]
+            # gguf's table gives Q8_1 its old 40-byte layout (f32 d, s); ggml's is 36 (fp16 d, s)
+            block_elems, block_bytes = (32, 36) if qt == T.Q8_1 else gguf.GGML_QUANT_SIZES[qt]
             dst = np.zeros(x.size // block_elems * block_bytes, np.uint8)
             f = getattr(lib, fn)
             f.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
