@@ -88,9 +88,11 @@ class Parser {
     n_tensors = count("tensor count", format::kMinTensorInfoBytes);
     n_kv = count("metadata count", format::kMinKvBytes);
     // Each count fits alone; together they must fit too.
-    if (n_tensors * format::kMinTensorInfoBytes + n_kv * format::kMinKvBytes > c_.remaining())
+    const std::uint64_t need = n_tensors * format::kMinTensorInfoBytes + n_kv * format::kMinKvBytes;
+    if (need > c_.remaining())
       c_.fail(8, "tensor count " + std::to_string(n_tensors) + " and metadata count " + std::to_string(n_kv) +
-                     " cannot fit in the " + std::to_string(c_.remaining()) + " bytes that remain");
+                     " need at least " + std::to_string(need) + " bytes, but only " + std::to_string(c_.remaining()) +
+                     " remain (truncated file?)");
   }
 
   std::uint64_t count(const char* what, std::uint64_t min_record) {
