@@ -10,9 +10,12 @@
   quant_oracle.py ggml OUT                   llama.cpp's own reference quantizers (libggml-base,
                                              from the llama-cpp-python package) on fixed inputs;
                                              exits 77 when that library cannot be found
+  quant_oracle.py ggml-dot OUT               llama.cpp's CPU dot products (libggml-cpu) of random
+                                             weight blocks with quantized Gaussian activations
 
 OUT is a sequence of records, all little-endian:
-  u32 kind (0 = dequantize: src is blocks, dst float32;  1 = quantize: src float32, dst blocks)
+  u32 kind (0 = dequantize: src is blocks, dst float32;  1 = quantize: src float32, dst blocks;
+            2 = dot: src is one weight row then the float32 activations, dst the float32 result)
   u32 ggml type id, u32 name length, name bytes,
   u64 element count, u64 src byte count, src bytes, u64 dst byte count, dst bytes
 """
@@ -24,7 +27,7 @@ import sys
 
 import numpy as np
 
-DEQUANT, QUANT = 0, 1
+DEQUANT, QUANT, DOT = 0, 1, 2
 
 
 class Out:
@@ -125,25 +128,25 @@ def cmd_synthetic(out):
     out.record(QUANT, int(T.BF16), "fp32->bf16", fb.size, fb, quantize(fb, T.BF16))
 
 
-def find_ggml():
+def find_ggml(name="libggml-base.so"):
     cands = []
     if os.environ.get("SLM_GGML_LIB"):
-        cands.append(os.environ["SLM_GGML_LIB"])
+        cands.append(os.path.join(os.path.dirname(os.environ["SLM_GGML_LIB"]), name))
     try:
         import llama_cpp  # noqa: F401
-        cands.append(os.path.join(os.path.dirname(llama_cpp.__file__), "lib", "libggml-base.so"))
+        cands.append(os.path.join(os.path.dirname(llama_cpp.__file__), "lib", name))
     except ImportError:
         pass
     try:  # llama-cpp-python may live in another interpreter than the one running this script
         d = subprocess.run(["python3", "-c", "import llama_cpp,os;print(os.path.dirname(llama_cpp.__file__))"],
                            capture_output=True, text=True, timeout=60).stdout.strip()
         if d:
-            cands.append(os.path.join(d, "lib", "libggml-base.so"))
+            cands.append(os.path.join(d, "lib", name))
     except Exception:
         pass
     for c in cands:
         if os.path.exists(c):
-            return ctypes.CDLL(c)
+            return ctypes.CDLL(c, mode=ctypes.RTLD_GLOBAL)
     return None
 
 
@@ -187,6 +190,40 @@ def cmd_ggml(out):
             out.record(QUANT, int(qt), f"{fn} {name}", x.size, x, dst)
 
 
+def cmd_ggml_dot(out):
+    base, cpu = find_ggml(), find_ggml("libggml-cpu.so")
+    if base is None or cpu is None:
+        print("libggml-base/libggml-cpu (llama-cpp-python) not found", file=sys.stderr)
+        sys.exit(77)
+    import gguf
+    T = gguf.GGMLQuantizationType
+    cpu.ggml_cpu_init()
+    rng = np.random.default_rng(7)
+    pairs = ((T.Q4_0, "q8_0"), (T.Q4_1, "q8_1"), (T.Q5_0, "q8_0"), (T.Q8_0, "q8_0"),
+             (T.Q4_K, "q8_K"), (T.Q5_K, "q8_K"), (T.Q6_K, "q8_K"))
+    act_sizes = {"q8_0": (32, 34), "q8_1": (32, 36), "q8_K": (256, 292)}
+    for qt, act in pairs:
+        for k in (256, 1024, 2816):  # 2816 = 11 K-blocks: odd block counts
+            for trial in range(3):
+                w = random_blocks(rng, int(qt), k // gguf.GGML_QUANT_SIZES[qt][0])
+                x = rng.standard_normal(k).astype(np.float32)
+                if trial == 2:
+                    x *= 100.0
+                    x[rng.integers(0, k, 8)] = 0.0
+                ae, ab = act_sizes[act]
+                xq = np.zeros(k // ae * ab, np.uint8)
+                qf = getattr(base, f"quantize_row_{act}_ref")
+                qf.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
+                qf(x.ctypes.data, xq.ctypes.data, k)
+                df = getattr(cpu, f"ggml_vec_dot_{qt.name.lower().replace('_k', '_K')}_{act}")
+                df.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t,
+                               ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+                res = np.zeros(1, np.float32)
+                df(k, res.ctypes.data, 0, w.ctypes.data, 0, xq.ctypes.data, 0, 1)
+                out.record(DOT, int(qt), f"ggml_vec_dot {qt.name} k={k} trial {trial}", k,
+                           np.concatenate([w.view(np.uint8), x.view(np.uint8)]), res)
+
+
 def main():
     cmd, path = sys.argv[1], sys.argv[2]
     out = Out(path)
@@ -196,6 +233,8 @@ def main():
         cmd_synthetic(out)
     elif cmd == "ggml":
         cmd_ggml(out)
+    elif cmd == "ggml-dot":
+        cmd_ggml_dot(out)
     else:
         sys.exit(f"unknown command {cmd}")
     out.f.close()
