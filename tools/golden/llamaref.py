@@ -48,20 +48,21 @@ def system_info():
 class Model:
     """One GGUF loaded by llama.cpp, optionally with a context for evaluation.
 
-    Settings (all fixed on purpose, they are the reference conditions):
+    Settings (fixed on purpose, they are the reference conditions; only the benchmark tool
+    overrides repack/flash_attn/kv_type/batch sizes to mirror llama-bench's defaults):
       n_gpu_layers=0, use_extra_bufts=False (no CPU weight repacking), mmap on;
       n_ctx=n_batch=n_ubatch=n_ctx, n_seq_max=1, n_threads=n_threads_batch=threads,
       flash attention DISABLED, K and V cache in kv_type (F32 by default).
     """
 
     def __init__(self, path, n_ctx=512, threads=1, vocab_only=False, kv_type=GGML_TYPE_F32,
-                 verbose=False, n_batch=None):
+                 verbose=False, n_batch=None, n_ubatch=None, repack=False, flash_attn=None):
         _init_backend(verbose)
         self.path = path
         mp = L.llama_model_default_params()
         mp.n_gpu_layers = 0
         mp.vocab_only = vocab_only
-        mp.use_extra_bufts = False
+        mp.use_extra_bufts = repack
         self.model = L.llama_model_load_from_file(os.fsencode(path), mp)
         if not self.model:
             raise RuntimeError(f"llama.cpp could not load {path}")
@@ -76,11 +77,11 @@ class Model:
         cp = L.llama_context_default_params()
         cp.n_ctx = n_ctx
         cp.n_batch = n_batch or n_ctx
-        cp.n_ubatch = n_batch or n_ctx
+        cp.n_ubatch = n_ubatch or n_batch or n_ctx
         cp.n_seq_max = 1
         cp.n_threads = threads
         cp.n_threads_batch = threads
-        cp.flash_attn_type = L.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        cp.flash_attn_type = L.LLAMA_FLASH_ATTN_TYPE_DISABLED if flash_attn is None else flash_attn
         cp.type_k = kv_type
         cp.type_v = kv_type
         cp.no_perf = False
