@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>  // isatty
+
 #include "args.hpp"
 #include "commands.hpp"
 #include "slm/chat.hpp"
@@ -66,7 +68,7 @@ bool print_piece(std::string_view piece) {
 }
 
 void print_stats(double load_seconds, const GenerateStats& s) {
-  std::fprintf(stderr, "\n\nload:       %.2f s\n", load_seconds);
+  std::fprintf(stderr, "\nload:       %.2f s\n", load_seconds);
   std::fprintf(stderr, "prompt:     %d tokens in %.3f s (%.1f tokens/s)\n", s.prompt_tokens, s.prompt_seconds,
                s.prompt_tokens_per_second);
   std::fprintf(stderr, "generation: %d tokens in %.3f s (%.1f tokens/s, %.1f words/s), stopped: %s\n",
@@ -235,6 +237,7 @@ int run_once(const RunConfig& c, Session& session, const Tokenizer& tok, const P
   const auto prompt = tok.encode(text, true, true);
   AnswerPrinter printer(plan.style != PromptStyle::Raw);
   const GenerateStats stats = generate(session, tok, prompt, options, std::ref(printer));
+  print_piece("\n");
   print_stats(load_seconds, stats);
   return 0;
 }
@@ -255,7 +258,11 @@ int run_chat(const RunConfig& c, Session& session, const Tokenizer& tok, const C
     } else {
       std::fputs("> ", stdout);
       std::fflush(stdout);
-      if (!std::getline(std::cin, line)) break;
+      if (!std::getline(std::cin, line)) {
+        print_piece("\n");
+        break;
+      }
+      if (!isatty(fileno(stdin))) std::printf("%s\n", line.c_str());  // piped input: keep the transcript readable
     }
     if (line.empty()) continue;
     const std::string delta = conv.add_user(line);
@@ -268,7 +275,8 @@ int run_chat(const RunConfig& c, Session& session, const Tokenizer& tok, const C
     AnswerPrinter printer(true);
     const GenerateStats s = generate(session, tok, tokens, c.gen, sampler, std::ref(printer));
     conv.add_assistant(s.text);
-    std::fprintf(stderr, "\n[%d tokens, %.1f tokens/s]\n", s.generated_tokens, s.tokens_per_second);
+    print_piece("\n");
+    std::fprintf(stderr, "[%d tokens, %.1f tokens/s]\n", s.generated_tokens, s.tokens_per_second);
     total.prompt_tokens += s.prompt_tokens;
     total.prompt_seconds += s.prompt_seconds;
     total.generated_tokens += s.generated_tokens;
