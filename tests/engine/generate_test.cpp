@@ -5,13 +5,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "slm/chat.hpp"
 #include "slm/error.hpp"
 #include "slm/model.hpp"
 #include "slm/session.hpp"
 #include "slm/tokenizer.hpp"
+#include "support/json.hpp"
 
 namespace {
 
@@ -154,6 +157,40 @@ INSTANTIATE_TEST_SUITE_P(TinyModels, Generate, ::testing::ValuesIn(kModels),
                            std::replace(n.begin(), n.end(), '-', '_');
                            return n;
                          });
+
+// End to end on a real instruction model against llama.cpp (tests/data/real/*/d_chat/case.json,
+// made by tools/golden with llama-cpp-python): our chat rendering must give llama.cpp's prompt,
+// and greedy generation must give its greedy tokens up to the end-of-turn token.
+TEST(GenerateRealModel, SmolLM2ChatAnswerMatchesLlamaCpp) {
+  const std::string path = std::string(SLM_MODELS_DIR) + "/SmolLM2-135M-Instruct.Q4_1.gguf";
+  const std::string case_path = std::string(SLM_TEST_DATA_DIR) + "/real/SmolLM2-135M-Instruct.Q4_1/d_chat/case.json";
+  if (!std::filesystem::exists(path) || !std::filesystem::exists(case_path)) GTEST_SKIP() << "real model absent";
+  const auto ref = slm::test::Json::parse_file(case_path);
+  const slm::Model model = slm::Model::load(path);
+  const slm::ChatFormat format = slm::chat_format_of(model);
+  const std::vector<slm::ChatMessage> msgs = {{"user", "What is the capital of France? Answer in one sentence."}};
+  const std::string prompt_text = slm::render_chat(format, msgs, true);
+  ASSERT_EQ(prompt_text, ref["prompt"].as_string());
+  const auto prompt = model.tokenizer().encode(prompt_text, true, true);
+  ASSERT_EQ(prompt, ref["tokens"].as_int32s());
+
+  const auto greedy_ref = ref["greedy"].as_int32s();
+  std::vector<std::int32_t> expected;
+  for (auto t : greedy_ref) {
+    if (model.tokenizer().is_end_of_generation(t)) break;
+    expected.push_back(t);
+  }
+  ASSERT_LT(expected.size(), greedy_ref.size()) << "the reference answer never ends its turn";
+
+  slm::Session session(model, {.n_ctx = 256});
+  slm::GenerateOptions o;
+  o.max_tokens = 64;
+  o.sampler.temperature = 0.0f;
+  const auto stats = slm::generate(session, model.tokenizer(), prompt, o, nullptr);
+  EXPECT_EQ(stats.tokens, expected);
+  EXPECT_EQ(stats.stop_reason, slm::StopReason::EndOfGeneration);
+  EXPECT_EQ(stats.text, model.tokenizer().decode(expected));
+}
 
 TEST(GenerateStats, CountsWhitespaceSeparatedWords) {
   EXPECT_EQ(slm::count_words(""), 0);
