@@ -72,13 +72,15 @@ void put_value(Buffer& b, const Value& v, const std::string& key) {
 }
 
 std::uint64_t tensor_bytes(kernels::DType type, std::span<const std::int64_t> shape, const std::string& name) {
-  const auto& info = kernels::dtype_info(type);
-  if (shape.empty() || shape.size() > static_cast<std::size_t>(format::kMaxDims))
-    bad_argument("a tensor needs 1 to 4 dimensions", name);
+  const kernels::DTypeInfo* known = kernels::dtype_info(static_cast<std::uint32_t>(type));
+  if (!known) bad_argument("unknown tensor type " + std::to_string(static_cast<std::uint32_t>(type)), name);
+  const auto& info = *known;
+  if (shape.size() > static_cast<std::size_t>(format::kMaxDims)) bad_argument("a tensor has at most 4 dimensions", name);
   for (auto ne : shape)
     if (ne <= 0) bad_argument("dimensions must be positive", name);
-  if (shape[0] % info.block_elems != 0) bad_argument("row length is not a multiple of the block size", name);
-  std::uint64_t n = static_cast<std::uint64_t>(shape[0] / info.block_elems * info.block_bytes);
+  const std::int64_t ne0 = shape.empty() ? 1 : shape[0];  // no dimensions: a scalar
+  if (ne0 % info.block_elems != 0) bad_argument("row length is not a multiple of the block size", name);
+  std::uint64_t n = static_cast<std::uint64_t>(ne0 / info.block_elems * info.block_bytes);
   for (std::size_t d = 1; d < shape.size(); ++d)
     if (__builtin_mul_overflow(n, static_cast<std::uint64_t>(shape[d]), &n)) bad_argument("tensor too large", name);
   return n;

@@ -224,6 +224,21 @@ TEST(RoundTrip, FileWithoutTensorsEndsAfterMetadata) {
   EXPECT_EQ(f.get<std::string>("general.architecture"), "llama");
 }
 
+TEST(RoundTrip, ScalarTensorHasNoDimensions) {
+  Writer w;
+  w.add_tensor("scale", DType::F32, std::span<const std::int64_t>{}, std::vector<std::uint8_t>{0, 0, 128, 63});
+  const auto bytes = w.to_bytes();
+  const File f = File::from_bytes(bytes);
+  const TensorInfo& t = f.tensors().at(0);
+  EXPECT_EQ(t.n_dims, 0);
+  EXPECT_EQ(t.n_elements(), 1);
+  EXPECT_EQ(t.n_bytes, 4u);
+  float v;
+  std::memcpy(&v, f.tensor_data(t).data(), 4);
+  EXPECT_EQ(v, 1.0f);
+  EXPECT_EQ(Writer::copy_of(f).to_bytes(), bytes);
+}
+
 TEST(RoundTrip, WriterRejectsDataOfTheWrongSize) {
   Writer w;
   const std::int64_t shape[] = {32, 2};
