@@ -13,6 +13,7 @@
 #include "kernels/arch/tables.hpp"
 
 #define SLM_SIMD_ISA_NS avx512
+#include "kernels/arch/avx512_q4k.hpp"
 #include "kernels/simd/table.hpp"
 
 namespace slm::kernels::arch {
@@ -24,20 +25,33 @@ struct Avx512 {
 
   static F swap_pairs(F v) noexcept { return _mm512_permute_ps(v, 0xB1); }
 
-  // u8 x s8 dot products with AVX512-VNNI vpdpbusd on 256-bit vectors (AVX512VL): four
-  // products summed into each i32 lane in one instruction, no 16-bit intermediate.
-  using Scale = __m256i;  // i32 x8 multiplier
+  // u8 x s8 dot products on 256-bit vectors. The plain dot is one AVX512-VNNI vpdpbusd (four
+  // products summed into each i32 lane). The scaled dot (K-quant sub-blocks) uses maddubs + madd
+  // with the scale as the i16 multiplier, like AVX2: two uops that can issue on two ports, where
+  // vpdpbusd + vpmulld would be three on port 0. (Q4_K has a dedicated 512-bit kernel.)
+  using Scale = __m256i;  // i16 x16 multiplier for madd
   static __m256i dot(__m256i acc, __m256i u, __m256i s) noexcept { return _mm256_dpbusd_epi32(acc, u, s); }
-  static Scale scale(int lo, int hi) noexcept { return _mm256_set_m128i(_mm_set1_epi32(hi), _mm_set1_epi32(lo)); }
+  static Scale scale(int lo, int hi) noexcept {
+    return _mm256_set_m128i(_mm_set1_epi16(static_cast<short>(hi)), _mm_set1_epi16(static_cast<short>(lo)));
+  }
   static __m256i dot_scaled(__m256i u, __m256i s, Scale sc) noexcept {
-    return _mm256_mullo_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s), sc);
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), sc);
   }
 };
+
+// Formats with a dedicated 512-bit kernel; everything else through the shared 256-bit templates.
+void matmul_q8(const Matrix& w, const void* xq, std::int64_t batch, float* y, std::int64_t ldy, std::int64_t r0,
+               std::int64_t r1) {
+  if (w.type == DType::Q4_K && simd::simd_can(w, r0, r1) && w.k <= avx512::kMaxBlocks * 256) return avx512::matmul_q4k(w, xq, batch, y, ldy, r0, r1);
+  simd::matmul_q8_dispatch<Avx512>(w, xq, batch, y, ldy, r0, r1);
+}
 
 }  // namespace
 
 KernelTable avx512_table(const KernelTable& fallback) {
-  return simd::make_table<Avx512>(Isa::Avx512, fallback);
+  KernelTable t = simd::make_table<Avx512>(Isa::Avx512, fallback);
+  t.matmul_q8 = &matmul_q8;
+  return t;
 }
 
 }  // namespace slm::kernels::arch

@@ -1,0 +1,129 @@
+// slm's matrix kernels through the active dispatch table (SLM_ISA caps the level):
+//   slm/<type>/<k>x<n>/b<batch>/t<threads>   quantize the activations + integer matmul_q8
+//                                            (F32 weights: matmul_f32, there is no integer path)
+//   slm_f32path/<type>/...                   the float path (dequantize on the fly)
+//   slm_cycle/Q4_K/4096x14336x<m>/b1/t<t>    matvec over m distinct matrices (> 1 GiB in all),
+//                                            so weights always come from DRAM, not the L3
+// Counters: W_GB/s = weight bytes read per second; GFLOP/s = 2 k n batch per second.
+
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cases.hpp"
+#include "pool.hpp"
+
+namespace slm::bench {
+namespace {
+
+using kernels::DType;
+
+Pool& pool(int threads) {
+  static std::unique_ptr<Pool> p;
+  if (!p || p->size() != threads) {
+    p.reset();
+    p = std::make_unique<Pool>(threads);
+  }
+  return *p;
+}
+
+struct Activations {
+  std::vector<float> x, y;
+  std::vector<std::uint8_t> xq;
+  std::size_t act_row = 0;
+};
+
+Activations make_activations(DType wt, std::int64_t k, std::int64_t n, std::int64_t batch) {
+  Activations a;
+  a.x = random_floats(static_cast<std::size_t>(k * batch), 42);
+  a.y.assign(static_cast<std::size_t>(n * batch), 0.f);
+  a.act_row = kernels::activation_type(wt) == DType::F32 ? static_cast<std::size_t>(k) * 4 : kernels::act_row_bytes(wt, k);
+  a.xq.resize(a.act_row * static_cast<std::size_t>(batch));
+  return a;
+}
+
+// One matmul of `batch` rows split over the pool: each thread quantizes its share of the
+// activation rows, then (after the pool joins) computes its share of the output rows.
+void run_matmul(Pool& p, const kernels::Matrix& m, Activations& a, std::int64_t batch, bool integer) {
+  const auto& kt = kernels::kernels();
+  const DType at = kernels::activation_type(m.type);
+  if (integer && at != DType::F32) {
+    p.run([&](int tid, int n) {
+      for (std::int64_t b = tid; b < batch; b += n)
+        kt.quantize_activations(at, a.x.data() + b * m.k, m.k, a.xq.data() + b * a.act_row);
+    });
+  }
+  p.run([&](int tid, int n) {
+    std::int64_t r0, r1;
+    split_rows(m.n_rows, tid, n, r0, r1);
+    if (integer && at != DType::F32)
+      kt.matmul_q8(m, a.xq.data(), batch, a.y.data(), m.n_rows, r0, r1);
+    else
+      kt.matmul_f32(m, a.x.data(), batch, a.y.data(), m.n_rows, r0, r1);
+  });
+}
+
+void set_counters(benchmark::State& st, double weight_bytes, const Shape& s, std::int64_t batch) {
+  st.counters["W_GB"] = benchmark::Counter(weight_bytes / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["GFLOP"] = benchmark::Counter(2.0 * s.k * s.n * batch / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void bm_matmul(benchmark::State& st, DType type, Shape s, std::int64_t batch, int threads, bool integer) {
+  const WeightMatrix& w = cached_matrix(type, s);
+  Activations a = make_activations(type, s.k, s.n, batch);
+  Pool& p = pool(threads);
+  const kernels::Matrix m = w.view();
+  for (auto _ : st) {
+    run_matmul(p, m, a, batch, integer);
+    benchmark::DoNotOptimize(a.y.data());
+  }
+  set_counters(st, static_cast<double>(w.bytes.size()), s, batch);
+  st.SetLabel(std::string(kernels::isa_name(kernels::kernels().isa)) + " " + s.model);
+}
+
+void bm_cycle(benchmark::State& st, int n_mats, int threads) {
+  const Shape s{4096, 14336, "llama3-8b ffn_up"};
+  std::vector<WeightMatrix> mats;
+  for (int i = 0; i < n_mats; ++i) mats.push_back(random_matrix(DType::Q4_K, s.n, s.k, 1000 + i));
+  Activations a = make_activations(DType::Q4_K, s.k, s.n, 1);
+  Pool& p = pool(threads);
+  std::size_t i = 0;
+  for (auto _ : st) {
+    run_matmul(p, mats[i].view(), a, 1, true);
+    benchmark::DoNotOptimize(a.y.data());
+    i = (i + 1) % mats.size();
+  }
+  set_counters(st, static_cast<double>(mats[0].bytes.size()), s, 1);
+  st.SetLabel(std::string(kernels::isa_name(kernels::kernels().isa)) + " " + std::to_string(mats.size() * mats[0].gib()) + " GiB");
+}
+
+}  // namespace
+
+void register_slm_benchmarks() {
+  const DType types[] = {DType::Q4_K, DType::Q6_K, DType::Q5_0, DType::Q8_0, DType::Q4_0, DType::Q4_1, DType::Q5_K, DType::F32};
+  const std::int64_t batches[] = {1, 8, 32, 128, 512};
+  for (DType t : types)
+    for (const Shape& s : shapes()) {
+      if (s.k % kernels::dtype_info(t).block_elems != 0) continue;  // e.g. k = 896 has no K-quant
+      if (t == DType::F32 && vocab_shape(s)) continue;              // 0.7-1 GiB of F32: skipped
+      for (std::int64_t b : batches)
+        for (int th : {1, 2}) {
+          const std::string tail = std::string(kernels::dtype_name(t)) + "/" + shape_name(s) + "/b" + std::to_string(b) +
+                                   "/t" + std::to_string(th);
+          benchmark::RegisterBenchmark(("slm/" + tail).c_str(), bm_matmul, t, s, b, th, true)
+              ->UseRealTime()->Unit(benchmark::kMillisecond);
+          if (t != DType::F32)
+            benchmark::RegisterBenchmark(("slm_f32path/" + tail).c_str(), bm_matmul, t, s, b, th, false)
+                ->UseRealTime()->Unit(benchmark::kMillisecond);
+        }
+    }
+  // 4096 x 14336 Q4_K is 31.5 MiB; 36 of them are 1.1 GiB, well past the 480 MiB L3 of the
+  // development machine.
+  for (int th : {1, 2})
+    benchmark::RegisterBenchmark(("slm_cycle/Q4_K/4096x14336x36/b1/t" + std::to_string(th)).c_str(), bm_cycle, 36, th)
+        ->UseRealTime()->Unit(benchmark::kMillisecond);
+}
+
+}  // namespace slm::bench

@@ -1,0 +1,152 @@
+#pragma once
+// Q4_K x Q8_K on 512-bit AVX512-VNNI, the prefill workhorse (included by table_avx512.cpp only).
+//
+// One 64-element chunk of a Q4_K block (32 bytes of nibbles: low = sub-block 2c, high = 2c+1) is
+// one zmm of unsigned values matching 64 contiguous activation bytes, so a chunk is one vpdpbusd.
+// The per-sub-block 6-bit scales are applied without a 32-bit multiply: each vpdpbusd lane holds
+// a sum of 4 products |q a| <= 4 * 15 * 127 = 7620, which fits int16, so two chunks' partial sums
+// are packed to int16 (vpackssdw, never saturating) and multiplied by the scales with vpdpwssd.
+// Per 256 weights and activation row: 4 vpdpbusd + 2 vpackssdw + 2 vpdpwssd, then one
+// int->float conversion and FMA (plus the minimum term through the Q8_K bsums).
+//
+// A weight block is unpacked once and dotted with up to kTile activation rows.
+
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/formats/q4_k.hpp"
+#include "kernels/formats/q8_k.hpp"
+#include "kernels/kernels.hpp"
+
+namespace slm::kernels::arch::avx512 {
+
+struct Q4KUnpacked {
+  __m512i q[4];       // chunk c: 32 low nibbles | 32 high nibbles
+  __m512i s01, s23;   // int16 scales laid out like packs(P0, P1) and packs(P2, P3)
+  __m256 dmins;       // dmin * m_s, s = 0..7
+  float d;
+};
+
+inline Q4KUnpacked unpack_q4k(const formats::BlockQ4_K& b) noexcept {
+  Q4KUnpacked u;
+  const __m256i m4 = _mm256_set1_epi8(0x0f);
+  for (int c = 0; c < 4; ++c) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c));
+    const __m256i lo = _mm256_and_si256(x, m4);
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), m4);
+    u.q[c] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+  }
+  // The 12 packed bytes (layout in kernels/formats/q4_k.hpp), four sub-blocks at a time.
+  std::uint32_t w0, w1, w2;
+  std::memcpy(&w0, b.scales, 4);
+  std::memcpy(&w1, b.scales + 4, 4);
+  std::memcpy(&w2, b.scales + 8, 4);
+  const std::uint64_t sc8 = (w0 & 0x3f3f3f3fu) |
+                            static_cast<std::uint64_t>((w2 & 0x0f0f0f0fu) | (((w0 >> 6) & 0x03030303u) << 4)) << 32;
+  const std::uint64_t m8 = (w1 & 0x3f3f3f3fu) |
+                           static_cast<std::uint64_t>(((w2 >> 4) & 0x0f0f0f0fu) | (((w1 >> 6) & 0x03030303u) << 4)) << 32;
+  const __m512i sc16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(sc8))));
+  // 128-bit lane L of packs(Pa, Pb): 4 words of Pa's lanes 4L.. then 4 of Pb's; lanes 0-7 of a
+  // chunk's P are its low sub-block, lanes 8-15 its high one.
+  const __m512i idx01 = _mm512_set_epi16(3, 3, 3, 3, 1, 1, 1, 1, 3, 3, 3, 3, 1, 1, 1, 1,  //
+                                         2, 2, 2, 2, 0, 0, 0, 0, 2, 2, 2, 2, 0, 0, 0, 0);
+  const __m512i idx23 = _mm512_add_epi16(idx01, _mm512_set1_epi16(4));
+  u.s01 = _mm512_permutexvar_epi16(idx01, sc16);
+  u.s23 = _mm512_permutexvar_epi16(idx23, sc16);
+  const __m256i m32 = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(m8)));
+  u.dmins = _mm256_mul_ps(_mm256_cvtepi32_ps(m32), _mm256_set1_ps(_cvtsh_ss(b.dmin)));
+  u.d = _cvtsh_ss(b.d);
+  return u;
+}
+
+// d_a * (bsum_2s + bsum_2s+1) for s = 0..7: the activation side of the minimum term, computed
+// once per activation block and tile instead of once per weight row.
+inline __m256 act_sums(const formats::BlockQ8_K& a) noexcept {
+  const __m256i pairs = _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.bsums)),
+                                          _mm256_set1_epi16(1));
+  return _mm256_mul_ps(_mm256_cvtepi32_ps(pairs), _mm256_set1_ps(a.d));
+}
+
+inline void dot_q4k(const Q4KUnpacked& u, const formats::BlockQ8_K& a, const float* sums, __m512& acc,
+                    __m256& accm) noexcept {
+  const __m512i z = _mm512_setzero_si512();
+  const auto* aq = reinterpret_cast<const __m512i*>(a.qs);
+  const __m512i p0 = _mm512_dpbusd_epi32(z, u.q[0], _mm512_loadu_si512(aq));
+  const __m512i p1 = _mm512_dpbusd_epi32(z, u.q[1], _mm512_loadu_si512(aq + 1));
+  const __m512i p2 = _mm512_dpbusd_epi32(z, u.q[2], _mm512_loadu_si512(aq + 2));
+  const __m512i p3 = _mm512_dpbusd_epi32(z, u.q[3], _mm512_loadu_si512(aq + 3));
+  __m512i sumi = _mm512_dpwssd_epi32(z, _mm512_packs_epi32(p0, p1), u.s01);
+  sumi = _mm512_dpwssd_epi32(sumi, _mm512_packs_epi32(p2, p3), u.s23);
+  acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_set1_ps(u.d * a.d), acc);
+  accm = _mm256_fnmadd_ps(u.dmins, _mm256_load_ps(sums), accm);
+}
+
+// Row lengths up to kMaxBlocks * 256 take this path (the per-tile activation sums live on the
+// stack: kernels never allocate).
+inline constexpr std::int64_t kMaxBlocks = 256;
+
+template <int N>
+void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, const float* sums, float* y,
+              std::int64_t ldy, std::int64_t r0, std::int64_t r1) {
+  const std::int64_t nb = w.k / 256;
+  const formats::BlockQ8_K* a[N];
+  for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const formats::BlockQ8_K*>(xq + static_cast<std::size_t>(j) * act_row);
+  for (std::int64_t r = r0; r < r1; ++r) {
+    const auto* wr = reinterpret_cast<const formats::BlockQ4_K*>(static_cast<const unsigned char*>(w.data) + r * w.row_stride);
+    __m512 acc[N];
+    __m256 accm[N];
+    for (int j = 0; j < N; ++j) {
+      acc[j] = _mm512_setzero_ps();
+      accm[j] = _mm256_setzero_ps();
+    }
+    for (std::int64_t ib = 0; ib < nb; ++ib) {
+      const Q4KUnpacked u = unpack_q4k(wr[ib]);
+      for (int j = 0; j < N; ++j) dot_q4k(u, a[j][ib], sums + (j * nb + ib) * 8, acc[j], accm[j]);
+    }
+    for (int j = 0; j < N; ++j) {
+      const __m256 folded = _mm256_add_ps(_mm512_castps512_ps256(acc[j]), _mm512_extractf32x8_ps(acc[j], 1));
+      __m128 s = _mm_add_ps(_mm256_castps256_ps128(_mm256_add_ps(folded, accm[j])),
+                            _mm256_extractf128_ps(_mm256_add_ps(folded, accm[j]), 1));
+      s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+      s = _mm_add_ss(s, _mm_movehdup_ps(s));
+      y[j * ldy + r] = _mm_cvtss_f32(s);
+    }
+  }
+}
+
+// Rows in chunks of 16 (their weights stay in L1/L2 across the batch tiles), batch in tiles of 8.
+inline void matmul_q4k(const Matrix& w, const void* xq, std::int64_t batch, float* y, std::int64_t ldy,
+                       std::int64_t r0, std::int64_t r1) {
+  constexpr std::int64_t kRows = 16;
+  constexpr std::int64_t kTile = 8;
+  const std::size_t act_row = static_cast<std::size_t>(w.k / 256) * sizeof(formats::BlockQ8_K);
+  const std::int64_t nb = w.k / 256;
+  const auto* x = static_cast<const unsigned char*>(xq);
+  alignas(32) float sums[kTile * kMaxBlocks * 8];
+  for (std::int64_t rc = r0; rc < r1; rc += kRows) {
+    const std::int64_t re = r1 - rc < kRows ? r1 : rc + kRows;
+    for (std::int64_t b0 = 0; b0 < batch; b0 += kTile) {
+      const unsigned char* xb = x + static_cast<std::size_t>(b0) * act_row;
+      float* yb = y + b0 * ldy;
+      const std::int64_t nt = batch - b0 < kTile ? batch - b0 : kTile;
+      for (std::int64_t j = 0; j < nt; ++j) {
+        const auto* a = reinterpret_cast<const formats::BlockQ8_K*>(xb + static_cast<std::size_t>(j) * act_row);
+        for (std::int64_t ib = 0; ib < nb; ++ib) _mm256_store_ps(sums + (j * nb + ib) * 8, act_sums(a[ib]));
+      }
+      switch (nt) {
+        case 1: q4k_tile<1>(w, xb, act_row, sums, yb, ldy, rc, re); break;
+        case 2: q4k_tile<2>(w, xb, act_row, sums, yb, ldy, rc, re); break;
+        case 3: q4k_tile<3>(w, xb, act_row, sums, yb, ldy, rc, re); break;
+        case 4: q4k_tile<4>(w, xb, act_row, sums, yb, ldy, rc, re); break;
+        case 5: q4k_tile<5>(w, xb, act_row, sums, yb, ldy, rc, re); break;
+        case 6: q4k_tile<6>(w, xb, act_row, sums, yb, ldy, rc, re); break;
+        case 7: q4k_tile<7>(w, xb, act_row, sums, yb, ldy, rc, re); break;
+        default: q4k_tile<8>(w, xb, act_row, sums, yb, ldy, rc, re); break;
+      }
+    }
+  }
+}
+
+}  // namespace slm::kernels::arch::avx512
