@@ -6,11 +6,12 @@ namespace {
 // "FILE: at offset N: tensor 'x': reason" — one line, most specific context first.
 std::string compose(const std::string& message, const std::string& file, const std::string& where,
                     std::uint64_t offset) {
+  // Built with append() rather than operator+: GCC 12 reports a false -Wrestrict on the latter.
   std::string s;
-  if (!file.empty()) s += file + ": ";
-  if (offset != Error::kNoOffset) s += "at offset " + std::to_string(offset) + ": ";
-  if (!where.empty()) s += "'" + where + "': ";
-  return s + message;
+  if (!file.empty()) s.append(file).append(": ");
+  if (offset != Error::kNoOffset) s.append("at offset ").append(std::to_string(offset)).append(": ");
+  if (!where.empty()) s.append("'").append(where).append("': ");
+  return s.append(message);
 }
 
 }  // namespace
