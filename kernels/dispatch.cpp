@@ -3,6 +3,9 @@
 // (CPU lacks it, or it is not built yet) falls back to the best available level below it.
 
 #include <cstdlib>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <string>
 #include <string_view>
 
@@ -14,6 +17,15 @@
 namespace slm::kernels {
 namespace {
 
+#if defined(__x86_64__) || defined(__i386__)
+// F16C straight from CPUID: clang 14's __builtin_cpu_supports does not know "f16c". (OS
+// support for the YMM state is already implied by the "avx2" check.)
+bool has_f16c() noexcept {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid(1, &a, &b, &c, &d) != 0 && (c & bit_F16C) != 0;
+}
+#endif
+
 // Does the CPU (and OS, which must save the wider registers) support the level? libgcc's and
 // compiler-rt's __builtin_cpu_supports both check OS support via XGETBV.
 bool cpu_supports(Isa isa) noexcept {
@@ -21,7 +33,7 @@ bool cpu_supports(Isa isa) noexcept {
     case Isa::Scalar: return true;
 #if defined(__x86_64__) || defined(__i386__)
     case Isa::Avx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c") &&
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && has_f16c() &&
              __builtin_cpu_supports("bmi2");
     case Isa::Avx512:
       return cpu_supports(Isa::Avx2) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
