@@ -12,6 +12,10 @@
 //  - Activations are row-major [batch][k] floats; outputs row-major [batch][ldy] floats.
 //  - Matmuls compute only rows [r0, r1) of the output, so callers can split rows across
 //    threads; kernels never allocate and never spawn threads.
+//  - k must be a multiple of the weight type's block size (32 or 256); any n_rows, any batch.
+//    The format functions and the scalar matmuls throw slm::Error for an unsupported type, a
+//    ragged k or a row range outside the matrix; callers validate shapes once (at load time)
+//    and SIMD levels may assume valid arguments.
 
 #include <cstddef>
 #include <cstdint>
@@ -64,9 +68,11 @@ struct KernelTable {
   void (*matmul_f32)(const Matrix& w, const float* x, std::int64_t batch, float* y, std::int64_t ldy,
                      std::int64_t r0, std::int64_t r1);
   // Integer path: xq holds `batch` rows of k elements quantized by quantize_activations with
-  // activation_type(w.type), each row act_row_bytes(w.type, k) bytes.
+  // activation_type(w.type), each row act_row_bytes(w.type, k) bytes. For float weight types
+  // (F32/F16/BF16) activation_type is F32: xq is then plain floats and this is matmul_f32.
   void (*matmul_q8)(const Matrix& w, const void* xq, std::int64_t batch, float* y, std::int64_t ldy,
                     std::int64_t r0, std::int64_t r1);
+  // act_type: Q8_0, Q8_1, Q8_K (bit-identical to llama.cpp's quantize_row_*_ref) or F32 (copy).
   void (*quantize_activations)(DType act_type, const float* x, std::int64_t k, void* out);
 
   // ---- element-wise (y may alias x)
@@ -77,8 +83,12 @@ struct KernelTable {
   void (*rope)(RopeLayout layout, float* x, std::int64_t n_heads, std::int64_t head_dim,
                std::int64_t n_rot, float pos, const float* inv_freq);
   // In-place softmax of x[0..n) after score = softcap>0 ? softcap*tanh(x/softcap) : x.
+  // -inf entries are masked: they stay -inf through the soft-cap and get probability 0.
+  // n >= 1 and at least one entry finite.
   void (*softmax)(float* x, std::int64_t n, float softcap);
-  // out = act(gate) * up, act = SiLU (swiglu) or GELU tanh form (geglu)
+  // out = act(gate) * up, act = SiLU (swiglu) or GELU tanh form (geglu), computed in fp32.
+  // (llama.cpp's CPU backend instead looks GELU up in an fp16 table: gate rounded to fp16,
+  // result rounded to fp16, gate <= -10 -> 0, >= 10 -> gate; a difference of ~1e-3 relative.)
   void (*swiglu)(const float* gate, const float* up, std::int64_t n, float* out);
   void (*geglu)(const float* gate, const float* up, std::int64_t n, float* out);
   void (*add)(const float* a, const float* b, std::int64_t n, float* out);
@@ -89,7 +99,7 @@ struct KernelTable {
 // ---- formats (scalar, exact; shared by every level)
 // Dequantize n elements (a multiple of the block size) of type t.
 void dequantize_row(DType t, const void* src, float* dst, std::int64_t n);
-// Quantize n floats into type t. Available for Q8_0, Q4_K, Q6_K, Q8_K (and F32/F16/BF16).
+// Quantize n floats into type t. Available for Q8_0, Q8_1, Q4_K, Q6_K, Q8_K (and F32/F16/BF16).
 void quantize_row(DType t, const float* src, void* dst, std::int64_t n);
 bool can_quantize(DType t) noexcept;
 // The activation format a weight type pairs with on the integer path (Q8_0 family or Q8_K);
