@@ -36,6 +36,7 @@ struct Contents {
 };
 
 using format::kMaxArrayDepth;
+constexpr std::uint64_t kReserveLimit = 1 << 16;
 
 std::uint64_t min_value_bytes(ValueType t) {
   switch (t) {
@@ -57,13 +58,14 @@ class Parser {
   void parse() {
     std::uint64_t n_tensors = 0, n_kv = 0;
     header(n_tensors, n_kv);
-    f_.metadata.reserve(n_kv);
+    // Counts are only bounded by the file size here; reserve no more than real files need.
+    f_.metadata.reserve(std::min<std::uint64_t>(n_kv, kReserveLimit));
     for (std::uint64_t i = 0; i < n_kv; ++i) key_value();
     c_.set_where({});
     alignment();
-    f_.tensors.reserve(n_tensors);
+    f_.tensors.reserve(std::min<std::uint64_t>(n_tensors, kReserveLimit));
     std::vector<std::uint64_t> offset_fields;  // where each tensor's offset field starts
-    offset_fields.reserve(n_tensors);
+    offset_fields.reserve(std::min<std::uint64_t>(n_tensors, kReserveLimit));
     for (std::uint64_t i = 0; i < n_tensors; ++i) offset_fields.push_back(tensor_info(i));
     c_.set_where({});
     data_layout(offset_fields);

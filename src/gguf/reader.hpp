@@ -43,9 +43,10 @@ struct OpenOptions {
   // e.g. for `slm inspect`. Unknown type ids are always rejected: their size is unknown.
   bool allow_unsupported_types = false;
   // Total elements over all metadata arrays. Each element becomes a Value (~48 bytes) however
-  // small its encoding, so this bounds the memory a hostile file can make the reader allocate.
-  // Real vocabularies need ~1M (tokens + scores + types + merges).
-  std::uint64_t max_array_elements = std::uint64_t{1} << 24;
+  // small its encoding, so this bounds the memory a hostile file can make the reader allocate
+  // (~200 MB at the default). Real files need < 1M (Gemma 3: 3 x 262144; Llama 3: 3 x 128256
+  // tokens + 280k merges).
+  std::uint64_t max_array_elements = std::uint64_t{1} << 22;
 };
 
 class File {

@@ -278,6 +278,16 @@ TEST(Malformed, ArrayBombHitsTheElementBudget) {
   expect_rejected(sample().bytes, {Kind::Resource, "more than 3 elements", sample().layout.kvs[3].value}, o);
 }
 
+TEST(Malformed, DefaultBudgetStopsAFiveMillionElementArray) {
+  // A u8 array claiming 5M elements, with 5M bytes after it so that the count fits the file:
+  // the default budget (2^22) rejects it before ~240 MB of Values are reserved.
+  auto s = sample([](Writer& w) { w.add("big", Value::array(ValueType::U8, {Value::u8(1)})); });
+  const std::uint64_t n = 5'000'000;
+  poke(s.bytes, s.layout.kvs[4].value + 4, n);
+  s.bytes.resize(s.bytes.size() + n);
+  expect_rejected(s.bytes, {Kind::Resource, "metadata arrays hold more than 4194304 elements", s.layout.kvs[4].value, "big"});
+}
+
 TEST(Malformed, UnknownValueType) {
   auto s = sample();
   poke(s.bytes, s.layout.kvs[1].type, std::uint32_t{13});
