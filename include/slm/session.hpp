@@ -29,9 +29,10 @@ enum class KvType { F32, F16 };  // element type of the KV cache
 // How weight matrices are multiplied.
 enum class MatmulPath {
   // Activations are quantized once per matmul input to the weight type's activation format
-  // (Q8_0/Q8_1/Q8_K) and multiplied with integer dot products: llama.cpp's CPU rounding.
+  // (Q8_0/Q8_1/Q8_K) and multiplied with integer dot products, and GELU is rounded through
+  // fp16: llama.cpp's CPU rounding, so logits track llama.cpp's most closely.
   Integer,
-  // f32 activations, weights dequantized on the fly.
+  // f32 activations, weights dequantized on the fly, exact GELU: the model's math in f32.
   Float,
 };
 

@@ -26,6 +26,14 @@ void add_bias(State& s, float* y, const float* bias, std::int64_t n, std::int64_
 
 }  // namespace
 
+void rope_angles(const RopeFreqs& f, float pos, std::int64_t n_pairs, float* angles) {
+  float theta = pos;
+  for (std::int64_t i = 0; i < n_pairs; ++i) {
+    angles[i] = f.freq_scale * (f.factors ? theta / f.factors[i] : theta);
+    theta *= f.theta_scale;
+  }
+}
+
 void transformer_block(State& s, std::int64_t il, std::int64_t n, std::int64_t pos0) {
   const HParams& hp = s.hp;
   const ArchSpec& spec = s.spec;
@@ -53,13 +61,13 @@ void transformer_block(State& s, std::int64_t il, std::int64_t n, std::int64_t p
     norm_rows(s, k, w.k_norm, n * hp.n_head_kv, hd, k);
   }
   const bool local = hp.layer_is_local[std::size_t(il)];
-  const float* inv_freq = local && spec.local_rope_base ? s.inv_freq_local.data() : s.inv_freq_global.data();
+  const RopeFreqs& freqs = local && spec.local_rope_base ? s.rope_local : s.rope_global;
   const auto layout = spec.rope == RopeStyle::Adjacent ? kernels::RopeLayout::Adjacent : kernels::RopeLayout::Neox;
   for (std::int64_t i = 0; i < n; ++i) {
-    const float pos = float(pos0 + i);
-    if (hp.n_rot > 0) {
-      s.k.rope(layout, q + i * q_dim, hp.n_head, hd, hp.n_rot, pos, inv_freq);
-      s.k.rope(layout, k + i * kv_dim, hp.n_head_kv, hd, hp.n_rot, pos, inv_freq);
+    if (hp.n_rot > 0) {  // angles are precomputed per position, so the kernel's pos is 1
+      rope_angles(freqs, float(pos0 + i), hp.n_rot / 2, s.angles.data());
+      s.k.rope(layout, q + i * q_dim, hp.n_head, hd, hp.n_rot, 1.0f, s.angles.data());
+      s.k.rope(layout, k + i * kv_dim, hp.n_head_kv, hd, hp.n_rot, 1.0f, s.angles.data());
     }
     s.kv.store(il, pos0 + i, k + i * kv_dim, v + i * kv_dim);
   }
@@ -74,6 +82,8 @@ void transformer_block(State& s, std::int64_t il, std::int64_t n, std::int64_t p
   matmul(s, w.up, h, n, up, /*reuse_input=*/true);
   if (spec.ffn_act == FfnAct::SwiGlu)
     s.k.swiglu(gate, up, n * n_ff, gate);
+  else if (s.opt.matmul == MatmulPath::Integer)  // llama.cpp's rounding (see gelu_f16.cpp)
+    geglu_f16_rounded(gate, up, n * n_ff, gate);
   else
     s.k.geglu(gate, up, n * n_ff, gate);
   matmul(s, w.down, gate, n, h);              // h: [n][d]

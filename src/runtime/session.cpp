@@ -29,13 +29,9 @@ SessionOptions resolve(const Model::Impl& m, SessionOptions o) {
   return o;
 }
 
-std::vector<float> inv_freq(const HParams& hp, float base, float scale, const float* factors) {
-  std::vector<float> f(std::size_t(hp.n_rot / 2));
-  for (std::size_t i = 0; i < f.size(); ++i) {
-    const double theta = std::pow(double(base), -2.0 * double(i) / double(hp.n_rot));
-    f[i] = float(double(scale) * theta / (factors ? double(factors[i]) : 1.0));
-  }
-  return f;
+runtime::RopeFreqs rope_freqs(const HParams& hp, float base, float scale, const float* factors) {
+  // powf in f32, as llama.cpp computes it (see rope_angles).
+  return {hp.n_rot > 0 ? std::pow(base, -2.0f / float(hp.n_rot)) : 1.0f, scale, factors};
 }
 
 }  // namespace
@@ -62,8 +58,9 @@ State::State(const Model::Impl& model, const SessionOptions& options)
   gate.resize(nb * n_ff);
   up.resize(nb * n_ff);
   scores.resize(std::size_t(opt.threads) * std::size_t(hp.n_head / hp.n_head_kv) * std::size_t(kv.max_rows()));
-  inv_freq_global = inv_freq(hp, hp.rope_base, hp.rope_freq_scale, model.weights.rope_freqs);
-  inv_freq_local = inv_freq(hp, hp.rope_base_local, 1.0f, nullptr);
+  rope_global = rope_freqs(hp, hp.rope_base, hp.rope_freq_scale, model.weights.rope_freqs);
+  rope_local = rope_freqs(hp, hp.rope_base_local, 1.0f, nullptr);
+  angles.resize(std::size_t(hp.n_rot / 2));
 
   // Largest quantized input row over every matrix, times the batch.
   std::size_t act = 0;

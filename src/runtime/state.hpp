@@ -16,6 +16,19 @@
 
 namespace slm::runtime {
 
+// RoPE frequencies of one kind of layer: pair i of position p turns by
+// freq_scale * p * theta_scale^i / factors[i].
+struct RopeFreqs {
+  float theta_scale = 1;             // base^(-2/n_rot)
+  float freq_scale = 1;              // linear scaling: 1/factor
+  const float* factors = nullptr;    // [n_rot/2] Llama 3 frequency factors, or nullptr
+};
+
+// angles[i] for position pos, rounded exactly as llama.cpp's rope cache does (the angle is
+// built by repeated f32 multiplication); on tiny random models even last-bit differences in
+// the angle show up in the logits.
+void rope_angles(const RopeFreqs& f, float pos, std::int64_t n_pairs, float* angles);
+
 struct State {
   State(const Model::Impl& model, const SessionOptions& options);
 
@@ -36,8 +49,8 @@ struct State {
   std::vector<float> gate;  // [n_batch][n_ff]
   std::vector<float> up;    // [n_batch][n_ff]
   std::vector<float> scores;  // [threads][group * kv.max_rows()]  attention scratch
-  std::vector<float> inv_freq_global;  // [n_rot/2]
-  std::vector<float> inv_freq_local;   // [n_rot/2]
+  RopeFreqs rope_global, rope_local;   // RoPE of global / sliding-window layers
+  std::vector<float> angles;           // [n_rot/2] RoPE angles of one position
 
   // Quantized activations of the last matmul input on the integer path
   // ([batch] rows of act_row_bytes), reused by the next matmul of the same input and type.
@@ -55,6 +68,9 @@ void matmul(State& s, const kernels::Matrix& w, const float* x, std::int64_t bat
 // Attention of the n queries in s.q (positions pos0..pos0+n-1, already in the KV cache) of
 // layer il into s.att.
 void attention(State& s, std::int64_t il, std::int64_t n, std::int64_t pos0);
+
+// out = gelu(gate) * up with GELU rounded through fp16 as ggml does (gelu_f16.cpp).
+void geglu_f16_rounded(const float* gate, const float* up, std::int64_t n, float* out);
 
 // One transformer block on s.x (n tokens at positions pos0..), updating the KV cache of il.
 void transformer_block(State& s, std::int64_t il, std::int64_t n, std::int64_t pos0);
