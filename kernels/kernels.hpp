@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "kernels/dtype.hpp"
@@ -112,5 +113,8 @@ const KernelTable& kernels();          // the active table
 const KernelTable& kernels_for(Isa);   // a given level (must be available)
 Isa best_isa() noexcept;               // best level this CPU supports
 std::vector<Isa> available_isas();     // every level this CPU supports, scalar first
+// CPU model, the features the kernels care about, the available and the active level
+// (several "name: value" lines; printed by `slm inspect --system`).
+std::string system_description();
 
 }  // namespace slm::kernels

@@ -15,6 +15,7 @@
 #include "commands.hpp"
 #include "gguf/reader.hpp"
 #include "json.hpp"
+#include "kernels/kernels.hpp"
 
 namespace slm::cli {
 namespace {
@@ -289,11 +290,16 @@ std::string render(const File& f, bool json) {
 int cmd_inspect(const Args& args) {
   ArgParser p("inspect", args);
   p.option({"--json"}, false, "print JSON instead of text");
+  p.option({"--system"}, false, "describe this CPU and the kernel level slm uses (no FILE)");
   p.option({"-h", "--help"}, false, "show this help");
   p.parse();
   if (p.has("--help")) {
     std::fputs(("slm inspect FILE [--json]: show a GGUF file's header, metadata, tensors and totals\n" + p.usage()).c_str(),
                stdout);
+    return 0;
+  }
+  if (p.has("--system")) {
+    std::fputs(kernels::system_description().c_str(), stdout);
     return 0;
   }
   if (p.positional().size() != 1)
