@@ -19,7 +19,20 @@
 
 namespace slm::kernels::ref {
 
-using namespace formats;
+using formats::BlockQ4_0;
+using formats::BlockQ4_1;
+using formats::BlockQ4_K;
+using formats::BlockQ5_0;
+using formats::BlockQ5_K;
+using formats::BlockQ6_K;
+using formats::BlockQ8_0;
+using formats::BlockQ8_1;
+using formats::BlockQ8_K;
+using formats::fp16_to_f32;
+using formats::k_scale_min;
+using formats::unpack_q5_0;
+using formats::unpack_q5_k;
+using formats::unpack_q6_k;
 
 inline float dot_q4_0_q8_0(const BlockQ4_0* w, const BlockQ8_0* a, std::int64_t n_blocks) noexcept {
   float sum = 0.0f;

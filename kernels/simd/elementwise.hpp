@@ -161,7 +161,9 @@ void softmax(float* x, std::int64_t n, float softcap) {
   if (n <= 0) return;
   if (softcap > 0.f) {
     const B cap(softcap), inv(1.0f / softcap);
-    map1<Tr>(x, n, x, [cap, inv](auto v) { return cap * xsimd::tanh(v * inv); });
+    // -inf marks a masked score: it must stay -inf, not become -softcap (kernels.hpp).
+    const B masked(-INFINITY);
+    map1<Tr>(x, n, x, [cap, inv, masked](auto v) { return xsimd::select(v == masked, v, cap * xsimd::tanh(v * inv)); });
   }
   std::int64_t i = 0;
   B vmax(-INFINITY);

@@ -1,5 +1,5 @@
-// The scalar reference kernels against independent double-precision formulas written here,
-// Eigen for the matrix products, and dispatch behaviour.
+// The kernels of every available level (the scalar reference first) against independent
+// double-precision formulas written here, Eigen for the matrix products; and dispatch behaviour.
 
 #include <gtest/gtest.h>
 
@@ -20,7 +20,12 @@
 namespace slm::kernels {
 namespace {
 
-const KernelTable& scalar() { return kernels_for(Isa::Scalar); }
+// Every kernel test runs at every level the host supports, against the same independent
+// formulas (the scalar reference is the level named "scalar").
+class Kernels : public ::testing::TestWithParam<Isa> {
+ protected:
+  const KernelTable& kt() const { return kernels_for(GetParam()); }
+};
 
 std::vector<float> gaussian(std::int64_t n, unsigned seed, float sigma = 1.0f) {
   std::mt19937 rng(seed);
@@ -36,7 +41,7 @@ constexpr DType kWeightTypes[] = {DType::F32, DType::F16, DType::BF16, DType::Q4
 // ---------------------------------------------------------------- matmul_f32
 
 // Y = W X with W dequantized by dequantize_row and the product done by Eigen in double.
-TEST(RefMatmul, F32PathMatchesEigenForEveryWeightType) {
+TEST_P(Kernels, MatmulF32PathMatchesEigenForEveryWeightType) {
   std::mt19937 rng(1);
   for (DType t : kWeightTypes) {
     const std::int64_t be = dtype_info(t).block_elems;
@@ -63,8 +68,8 @@ TEST(RefMatmul, F32PathMatchesEigenForEveryWeightType) {
         const Matrix m{t, w.data(), k, n_rows, stride};
         // Two calls over a split row range, as threads would do.
         const std::int64_t mid = n_rows / 2;
-        scalar().matmul_f32(m, x.data(), batch, y.data(), ldy, 0, mid);
-        scalar().matmul_f32(m, x.data(), batch, y.data(), ldy, mid, n_rows);
+        kt().matmul_f32(m, x.data(), batch, y.data(), ldy, 0, mid);
+        kt().matmul_f32(m, x.data(), batch, y.data(), ldy, mid, n_rows);
         for (std::int64_t b = 0; b < batch; ++b) {
           for (std::int64_t r = 0; r < n_rows; ++r)
             EXPECT_NEAR(y[b * ldy + r], expect(r, b), 1e-6 * mag(r, b) + 1e-30)
@@ -76,12 +81,12 @@ TEST(RefMatmul, F32PathMatchesEigenForEveryWeightType) {
   }
 }
 
-TEST(RefMatmul, RejectsBadShapesAndTypes) {
+TEST_P(Kernels, MatmulRejectsBadShapesAndTypes) {
   std::vector<std::uint8_t> w(34 * 4);
   std::vector<float> x(64), y(4);
-  EXPECT_THROW(scalar().matmul_f32(Matrix{DType::Q8_0, w.data(), 48, 2, 51}, x.data(), 1, y.data(), 2, 0, 2), Error);
-  EXPECT_THROW(scalar().matmul_f32(Matrix{DType::Q8_0, w.data(), 64, 2, 68}, x.data(), 1, y.data(), 2, 0, 3), Error);
-  EXPECT_THROW(scalar().matmul_f32(Matrix{DType::Q5_1, w.data(), 64, 2, 48}, x.data(), 1, y.data(), 2, 0, 2), Error);
+  EXPECT_THROW(kt().matmul_f32(Matrix{DType::Q8_0, w.data(), 48, 2, 51}, x.data(), 1, y.data(), 2, 0, 2), Error);
+  EXPECT_THROW(kt().matmul_f32(Matrix{DType::Q8_0, w.data(), 64, 2, 68}, x.data(), 1, y.data(), 2, 0, 3), Error);
+  EXPECT_THROW(kt().matmul_f32(Matrix{DType::Q5_1, w.data(), 64, 2, 48}, x.data(), 1, y.data(), 2, 0, 2), Error);
 }
 
 // ---------------------------------------------------------------- matmul_q8
@@ -89,7 +94,7 @@ TEST(RefMatmul, RejectsBadShapesAndTypes) {
 // The integer path must equal the float dot of the dequantized weights with the dequantized
 // activations (up to float rounding), and differ from the exact float product by no more than
 // the activation quantization error allows.
-TEST(RefMatmul, IntegerPathMatchesDequantizedDot) {
+TEST_P(Kernels, MatmulIntegerPathMatchesDequantizedDot) {
   std::mt19937 rng(2);
   for (DType t : {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q8_0, DType::Q4_K, DType::Q5_K, DType::Q6_K}) {
     const std::int64_t be = dtype_info(t).block_elems;
@@ -104,12 +109,12 @@ TEST(RefMatmul, IntegerPathMatchesDequantizedDot) {
     const std::size_t ab = act_row_bytes(t, k);
     ASSERT_EQ(ab, row_bytes(at, k));
     std::vector<std::uint8_t> xq(ab * batch);
-    for (std::int64_t b = 0; b < batch; ++b) scalar().quantize_activations(at, x.data() + b * k, k, xq.data() + b * ab);
+    for (std::int64_t b = 0; b < batch; ++b) kt().quantize_activations(at, x.data() + b * k, k, xq.data() + b * ab);
 
     const Matrix m{t, w.data(), k, n_rows, stride};
     std::vector<float> yq(static_cast<std::size_t>(batch * n_rows)), yf(yq.size());
-    scalar().matmul_q8(m, xq.data(), batch, yq.data(), n_rows, 0, n_rows);
-    scalar().matmul_f32(m, x.data(), batch, yf.data(), n_rows, 0, n_rows);
+    kt().matmul_q8(m, xq.data(), batch, yq.data(), n_rows, 0, n_rows);
+    kt().matmul_f32(m, x.data(), batch, yf.data(), n_rows, 0, n_rows);
 
     std::vector<float> wr(static_cast<std::size_t>(k)), xr(static_cast<std::size_t>(k));
     for (std::int64_t b = 0; b < batch; ++b) {
@@ -152,7 +157,33 @@ TEST(RefMatmul, IntegerPathMatchesDequantizedDot) {
   }
 }
 
-TEST(RefMatmul, IntegerPathOnFloatWeightsTakesFloatActivations) {
+// Zero and denormal activations: every activation format gives scale 0 or q = 0, and the
+// products are exactly zero on both paths.
+TEST_P(Kernels, MatmulZeroAndDenormalActivationsGiveZero) {
+  std::mt19937 rng(4);
+  for (DType t : kWeightTypes) {
+    const std::int64_t k = 512, n_rows = 3;
+    const auto w = test::random_blocks(t, n_rows * k / dtype_info(t).block_elems, rng);
+    const Matrix m{t, w.data(), k, n_rows, row_bytes(t, k)};
+    for (float v : {0.0f, 1e-41f}) {
+      std::vector<float> x(k, v), y(n_rows, 1.0f), yq(n_rows, 1.0f);
+      if (v != 0.0f)
+        for (std::int64_t i = 0; i < k; i += 2) x[i] = -v;
+      std::vector<std::uint8_t> xq(act_row_bytes(t, k));
+      kt().quantize_activations(activation_type(t), x.data(), k, xq.data());
+      kt().matmul_q8(m, xq.data(), 1, yq.data(), n_rows, 0, n_rows);
+      kt().matmul_f32(m, x.data(), 1, y.data(), n_rows, 0, n_rows);
+      for (std::int64_t r = 0; r < n_rows; ++r) {
+        EXPECT_NEAR(y[r], 0.0f, 1e-30f) << dtype_name(t) << " x=" << v;
+        if (activation_type(t) != DType::F32) {
+          EXPECT_EQ(yq[r], 0.0f) << dtype_name(t) << " x=" << v;
+        }
+      }
+    }
+  }
+}
+
+TEST_P(Kernels, MatmulIntegerPathOnFloatWeightsTakesFloatActivations) {
   std::mt19937 rng(3);
   const std::int64_t k = 33, n_rows = 4;
   const auto w = test::random_blocks(DType::F16, n_rows * k, rng);
@@ -161,14 +192,14 @@ TEST(RefMatmul, IntegerPathOnFloatWeightsTakesFloatActivations) {
   EXPECT_EQ(act_row_bytes(DType::F16, k), k * sizeof(float));
   std::vector<float> a(n_rows), b(n_rows);
   const Matrix m{DType::F16, w.data(), k, n_rows, row_bytes(DType::F16, k)};
-  scalar().matmul_q8(m, x.data(), 1, a.data(), n_rows, 0, n_rows);
-  scalar().matmul_f32(m, x.data(), 1, b.data(), n_rows, 0, n_rows);
+  kt().matmul_q8(m, x.data(), 1, a.data(), n_rows, 0, n_rows);
+  kt().matmul_f32(m, x.data(), 1, b.data(), n_rows, 0, n_rows);
   EXPECT_EQ(a, b);
 }
 
 // ---------------------------------------------------------------- element-wise
 
-TEST(RefRmsnorm, MatchesDoubleFormula) {
+TEST_P(Kernels, RmsnormMatchesDoubleFormula) {
   for (std::int64_t n : {1, 7, 64, 1000}) {
     for (float mag : {1.0f, 1e-20f, 1e18f}) {
       auto x = gaussian(n, 3, mag);
@@ -178,24 +209,24 @@ TEST(RefRmsnorm, MatchesDoubleFormula) {
       for (float v : x) ss += static_cast<double>(v) * v;
       const double s = 1.0 / std::sqrt(ss / n + eps);
       std::vector<float> y(static_cast<std::size_t>(n)), y2(y.size());
-      scalar().rmsnorm(x.data(), w.data(), eps, n, y.data());
-      scalar().rmsnorm(x.data(), nullptr, eps, n, y2.data());
+      kt().rmsnorm(x.data(), w.data(), eps, n, y.data());
+      kt().rmsnorm(x.data(), nullptr, eps, n, y2.data());
       for (std::int64_t i = 0; i < n; ++i) {
         const double e = x[i] * s;
         EXPECT_NEAR(y2[i], e, 1e-6 * std::fabs(e) + 1e-30) << n << " " << mag;
         EXPECT_NEAR(y[i], e * w[i], 1e-6 * std::fabs(e * w[i]) + 1e-30) << n << " " << mag;
       }
-      scalar().rmsnorm(x.data(), w.data(), eps, n, x.data());  // in place
+      kt().rmsnorm(x.data(), w.data(), eps, n, x.data());  // in place
       EXPECT_EQ(x, y);
     }
   }
   // All zeros: eps keeps it finite.
   std::vector<float> z(5, 0.0f), out(5, 1.0f);
-  scalar().rmsnorm(z.data(), nullptr, 1e-5f, 5, out.data());
+  kt().rmsnorm(z.data(), nullptr, 1e-5f, 5, out.data());
   for (float v : out) EXPECT_EQ(v, 0.0f);
 }
 
-TEST(RefRope, BothLayoutsMatchRotationFormula) {
+TEST_P(Kernels, RopeBothLayoutsMatchRotationFormula) {
   const std::int64_t n_heads = 3, head_dim = 10;
   for (RopeLayout layout : {RopeLayout::Adjacent, RopeLayout::Neox}) {
     for (std::int64_t n_rot : {2, 6, 10}) {
@@ -205,7 +236,7 @@ TEST(RefRope, BothLayoutsMatchRotationFormula) {
       for (float pos : {0.0f, 1.0f, 37.0f, 4000.0f}) {
         auto x = gaussian(n_heads * head_dim, 9);
         const auto x0 = x;
-        scalar().rope(layout, x.data(), n_heads, head_dim, n_rot, pos, inv_freq.data());
+        kt().rope(layout, x.data(), n_heads, head_dim, n_rot, pos, inv_freq.data());
         for (std::int64_t h = 0; h < n_heads; ++h) {
           std::vector<double> e(x0.begin() + h * head_dim, x0.begin() + (h + 1) * head_dim);
           for (std::int64_t i = 0; i < n_rot / 2; ++i) {
@@ -226,7 +257,7 @@ TEST(RefRope, BothLayoutsMatchRotationFormula) {
   }
 }
 
-TEST(RefSoftmax, MatchesDoubleFormulaWithAndWithoutSoftcap) {
+TEST_P(Kernels, SoftmaxMatchesDoubleFormulaWithAndWithoutSoftcap) {
   for (std::int64_t n : {1, 2, 17, 300}) {
     for (float cap : {0.0f, 50.0f, 0.5f}) {
       auto x = gaussian(n, 21, 30.0f);
@@ -239,7 +270,7 @@ TEST(RefSoftmax, MatchesDoubleFormulaWithAndWithoutSoftcap) {
       double mx = -INFINITY, sum = 0.0;
       for (double v : e) mx = std::max(mx, v);
       for (auto& v : e) sum += (v = std::exp(v - mx));
-      scalar().softmax(x.data(), n, cap);
+      kt().softmax(x.data(), n, cap);
       for (std::int64_t i = 0; i < n; ++i) EXPECT_NEAR(x[i], e[i] / sum, 1e-6) << n << " cap " << cap;
       if (n > 2) {
         EXPECT_EQ(x[1], 0.0f);
@@ -247,20 +278,20 @@ TEST(RefSoftmax, MatchesDoubleFormulaWithAndWithoutSoftcap) {
     }
   }
   std::vector<float> big{1e30f, -1e30f, 3e38f};  // large magnitudes do not overflow to NaN
-  scalar().softmax(big.data(), 3, 0.0f);
+  kt().softmax(big.data(), 3, 0.0f);
   EXPECT_EQ(big[2], 1.0f);
   EXPECT_EQ(big[0], 0.0f);
 }
 
-TEST(RefGlu, SwigluAndGegluMatchDoubleFormulas) {
+TEST_P(Kernels, GluSwigluAndGegluMatchDoubleFormulas) {
   for (std::int64_t n : {1, 5, 33}) {
     auto g = gaussian(n, 31, 3.0f);
     const auto u = gaussian(n, 32);
     g[0] = n > 1 ? 1e-40f : g[0];  // a denormal
     if (n > 3) { g[1] = 80.0f; g[2] = -80.0f; g[3] = 0.0f; }
     std::vector<float> s(static_cast<std::size_t>(n)), ge(s.size());
-    scalar().swiglu(g.data(), u.data(), n, s.data());
-    scalar().geglu(g.data(), u.data(), n, ge.data());
+    kt().swiglu(g.data(), u.data(), n, s.data());
+    kt().geglu(g.data(), u.data(), n, ge.data());
     for (std::int64_t i = 0; i < n; ++i) {
       const double x = g[i];
       const double es = x / (1.0 + std::exp(-x)) * u[i];
@@ -272,18 +303,18 @@ TEST(RefGlu, SwigluAndGegluMatchDoubleFormulas) {
   }
 }
 
-TEST(RefElementwise, AddAndScale) {
+TEST_P(Kernels, ElementwiseAddAndScale) {
   const auto a = gaussian(9, 41), b = gaussian(9, 42);
   std::vector<float> o(9);
-  scalar().add(a.data(), b.data(), 9, o.data());
+  kt().add(a.data(), b.data(), 9, o.data());
   for (int i = 0; i < 9; ++i) EXPECT_EQ(o[i], a[i] + b[i]);
-  scalar().scale(a.data(), -2.5f, 9, o.data());
+  kt().scale(a.data(), -2.5f, 9, o.data());
   for (int i = 0; i < 9; ++i) EXPECT_EQ(o[i], a[i] * -2.5f);
 }
 
 // ---------------------------------------------------------------- attention
 
-void check_attention(DType kv_type, std::int64_t n_q, std::int64_t head_dim, std::int64_t n_kv, std::int64_t ring,
+void check_attention(const KernelTable& kt, DType kv_type, std::int64_t n_q, std::int64_t head_dim, std::int64_t n_kv, std::int64_t ring,
                      std::int64_t first, float softcap) {
   const std::int64_t rows = std::max(ring, first + n_kv);
   const auto q = gaussian(n_q * head_dim, 51);
@@ -302,7 +333,7 @@ void check_attention(DType kv_type, std::int64_t n_q, std::int64_t head_dim, std
   std::vector<float> out(n_q * head_dim), scratch(n_q * n_kv);
   AttentionArgs a{q.data(), n_q, head_dim, kb.data(), vb.data(), kv_type, stride, first, n_kv, ring, scale, softcap,
                   out.data(), scratch.data()};
-  scalar().attention(a);
+  kt.attention(a);
   for (std::int64_t h = 0; h < n_q; ++h) {
     std::vector<double> p(n_kv);
     double mx = -INFINITY, sum = 0.0;
@@ -324,21 +355,24 @@ void check_attention(DType kv_type, std::int64_t n_q, std::int64_t head_dim, std
   }
 }
 
-TEST(RefAttention, MatchesDoubleFormula) {
+TEST_P(Kernels, AttentionMatchesDoubleFormula) {
   for (DType kv : {DType::F32, DType::F16}) {
-    check_attention(kv, 1, 1, 1, 1000, 0, 0.0f);     // smallest case
-    check_attention(kv, 4, 16, 9, 1000, 3, 0.0f);    // GQA group of 4, linear cache
-    check_attention(kv, 2, 8, 7, 8, 5, 50.0f);       // ring buffer that wraps, soft-capped
-    check_attention(kv, 3, 64, 33, 40, 20, 0.0f);
+    check_attention(kt(), kv, 1, 1, 1, 1000, 0, 0.0f);     // smallest case
+    check_attention(kt(), kv, 4, 16, 9, 1000, 3, 0.0f);    // GQA group of 4, linear cache
+    check_attention(kt(), kv, 2, 8, 7, 8, 5, 50.0f);       // ring buffer that wraps, soft-capped
+    check_attention(kt(), kv, 3, 64, 33, 40, 20, 0.0f);
   }
 }
 
-TEST(RefAttention, RejectsUnsupportedCacheType) {
+TEST_P(Kernels, AttentionRejectsUnsupportedCacheType) {
   float q = 1, out = 0, scratch = 0;
   std::uint8_t kv[64] = {};
   AttentionArgs a{&q, 1, 1, kv, kv, DType::Q8_0, 34, 0, 1, 1, 1.0f, 0.0f, &out, &scratch};
-  EXPECT_THROW(scalar().attention(a), Error);
+  EXPECT_THROW(kt().attention(a), Error);
 }
+
+INSTANTIATE_TEST_SUITE_P(AllLevels, Kernels, ::testing::ValuesIn(available_isas()),
+                         [](const ::testing::TestParamInfo<Isa>& i) { return std::string(isa_name(i.param)); });
 
 // ---------------------------------------------------------------- dispatch
 
