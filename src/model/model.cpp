@@ -6,6 +6,7 @@
 #include "model/hparams.hpp"
 #include "model/model_impl.hpp"
 #include "slm/error.hpp"
+#include "tokenizer/load.hpp"
 
 namespace slm {
 
@@ -28,8 +29,12 @@ Model Model::load(const std::filesystem::path& path, const LoadOptions& options)
   impl->hparams = model::read_hparams(f, *impl->spec, options.log);
   impl->weights = model::bind_weights(f, *impl->spec, impl->hparams);
   for (const auto& t : f.tensors()) impl->n_params += t.n_elements();
-  // TODO(tok): own a Tokenizer once src/tokenizer/load.hpp exists.
-  impl->tokenizer_error = "tokenizer not loaded: the tokenizer module is not linked in yet";
+  try {
+    impl->tokenizer = std::make_shared<const Tokenizer>(tokenizer::load_tokenizer(f));
+  } catch (const Error& e) {
+    // Reported by Model::tokenizer() (which adds the path); the weights stay usable.
+    impl->tokenizer_error = e.where().empty() ? e.message() : "'" + e.where() + "': " + e.message();
+  }
   return Model(std::move(impl));
 }
 
