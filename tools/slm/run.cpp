@@ -105,7 +105,7 @@ RunConfig parse_args(const Args& args, bool& help) {
   p.option({"--min-p"}, true, "min-p (default 0.05; 0 = off)");
   p.option({"--repeat-penalty"}, true, "repetition penalty (default 1.0 = off)");
   p.option({"--repeat-last-n"}, true, "tokens the penalty looks back at (default 64; -1 = all)");
-  p.option({"--seed"}, true, "random seed (default: random, printed at the end)");
+  p.option({"--seed"}, true, "random seed (default: random; the header line shows it)");
   p.option({"--stop"}, true, "stop when this text is generated");
   p.option({"-h", "--help"}, false, "show this help");
   p.parse();

@@ -1,0 +1,109 @@
+// `slm run` end to end: runs the built program and checks what it prints.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <sys/wait.h>  // WIFEXITED
+
+#include "slm/generate.hpp"
+#include "slm/model.hpp"
+#include "slm/session.hpp"
+#include "slm/tokenizer.hpp"
+#include "support/json.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int status = -1;
+  std::string out, err;
+};
+
+const fs::path kTmp = fs::temp_directory_path() / "slm_run_cli_test";
+
+// Runs `slm run ARGS` with `input` on stdin; stdout and stderr are captured through files.
+Result run(const std::string& args, const std::string& input = "") {
+  fs::create_directories(kTmp);
+  const fs::path in = kTmp / "stdin.txt", out = kTmp / "stdout.txt", err = kTmp / "stderr.txt";
+  std::ofstream(in) << input;
+  const std::string cmd = std::string(SLM_BINARY_DIR) + "/tools/slm run " + args + " < " + in.string() + " > " +
+                          out.string() + " 2> " + err.string();
+  Result r;
+  const int raw = std::system(cmd.c_str());
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  std::stringstream o, e;
+  o << std::ifstream(out).rdbuf();
+  e << std::ifstream(err).rdbuf();
+  r.out = o.str();
+  r.err = e.str();
+  return r;
+}
+
+std::string tiny(const char* name) { return std::string(SLM_TEST_DATA_DIR) + "/golden/models/" + name + "-Q4_K_M.gguf"; }
+
+TEST(RunCli, RawCompletionPrintsPromptThenTheGreedyContinuation) {
+  const std::string model_path = tiny("tiny-llama");
+  const std::string prompt = "The quick brown fox";
+  const Result r = run("-m " + model_path + " --raw -p '" + prompt + "' --temp 0 -n 8 -t 1");
+  ASSERT_EQ(r.status, 0) << r.err;
+
+  // The library, driven directly, is the reference for what the program should print.
+  const slm::Model model = slm::Model::load(model_path);
+  slm::Session session(model, {.threads = 1});
+  slm::GenerateOptions o;
+  o.max_tokens = 8;
+  o.sampler.temperature = 0.0f;
+  const auto stats = slm::generate(session, model.tokenizer(), model.tokenizer().encode(prompt, true, true), o, nullptr);
+  EXPECT_EQ(r.out, prompt + stats.text + "\n");
+  EXPECT_NE(r.err.find("prompt:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("tokens/s"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("words/s"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("raw completion"), std::string::npos) << r.err;
+}
+
+TEST(RunCli, BadArgumentsAreOneLineErrors) {
+  Result r = run("-m " + tiny("tiny-llama") + " -p x --temp nope");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("--temp"), std::string::npos) << r.err;
+  r = run("-m " + tiny("tiny-llama") + " -p x --chat-template jinja");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("unknown chat template"), std::string::npos) << r.err;
+  r = run("-m /nonexistent/model.gguf -p x");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("/nonexistent/model.gguf"), std::string::npos) << r.err;
+  r = run("-m " + tiny("tiny-llama") + " --chat");  // no chat template and none forced
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("chat template"), std::string::npos) << r.err;
+}
+
+// The answer llama.cpp gives greedily (tests/data/real/SmolLM2-135M-Instruct.Q4_1/d_chat/case.json,
+// text up to its end-of-turn token) must come out of `slm run -p` with the declared ChatML template,
+// and of `slm run --chat` as the first turn.
+TEST(RunCli, InstructionModelAnswersLikeLlamaCpp) {
+  const std::string model_path = std::string(SLM_MODELS_DIR) + "/SmolLM2-135M-Instruct.Q4_1.gguf";
+  const std::string case_path = std::string(SLM_TEST_DATA_DIR) + "/real/SmolLM2-135M-Instruct.Q4_1/d_chat/case.json";
+  if (!fs::exists(model_path) || !fs::exists(case_path)) GTEST_SKIP() << "real model absent";
+  const std::string greedy_text = slm::test::Json::parse_file(case_path)["greedy_text"].as_string();
+  const std::string answer = greedy_text.substr(0, greedy_text.find("<|im_end|>"));
+  ASSERT_EQ(answer, "The capital of France is Paris.");  // what the reference says, for the reader
+
+  const std::string q = "What is the capital of France? Answer in one sentence.";
+  Result r = run("-m " + model_path + " -p '" + q + "' --temp 0 -n 32");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, answer + "\n");
+  EXPECT_NE(r.err.find("end-of-generation"), std::string::npos) << r.err;
+
+  r = run("-m " + model_path + " --chat --temp 0 -n 32", q + "\n");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("> " + q + "\n" + answer + "\n> "), std::string::npos) << r.out;
+}
+
+}  // namespace
