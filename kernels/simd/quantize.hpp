@@ -51,6 +51,10 @@ inline __m256i pack32(__m256i a, __m256i b, __m256i c, __m256i d) noexcept {
 }
 
 inline void q8_32(const float* x, float id, std::int8_t* out) noexcept {
+  if (!std::isfinite(id)) {  // block so tiny that 1/d overflows: 0, as formats::round_q8 gives
+    for (int i = 0; i < 32; ++i) out[i] = 0;
+    return;
+  }
   const __m256 vid = _mm256_set1_ps(id);
   __m256i q[4];
   for (int i = 0; i < 4; ++i) q[i] = round_away(_mm256_mul_ps(_mm256_loadu_ps(x + 8 * i), vid));
@@ -93,6 +97,11 @@ inline void q8_k_blocks(const float* x, formats::BlockQ8_K* b, std::int64_t nb) 
         break;
       }
     const float iscale = -127.0f / max;
+    if (!std::isfinite(iscale)) {  // |max| < ~1e-38: q = 0, d = 1/iscale, as formats::quantize_q8_k
+      out = formats::BlockQ8_K{};
+      out.d = 1.0f / iscale;
+      continue;
+    }
     const __m256 vs = _mm256_set1_ps(iscale);
     for (int c = 0; c < 8; ++c) {
       __m256i q[4];

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <iostream>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "kernels/formats/float.hpp"
@@ -66,20 +67,30 @@ class GgmlOracle : public ::testing::Test {
   static inline std::vector<Record> records_;
 };
 
+// quantize_row and every level's quantize_activations.
 TEST_F(GgmlOracle, ActivationQuantizersAreBitIdentical) {
   int checked = 0;
   for (const Record& r : records_) {
     if (r.type != DType::Q8_0 && r.type != DType::Q8_1 && r.type != DType::Q8_K) continue;
     const auto x = floats_of(r);
     ASSERT_EQ(r.dst.size(), row_bytes(r.type, r.n)) << r.name;
-    std::vector<std::uint8_t> got(r.dst.size());
-    quantize_row(r.type, x.data(), got.data(), r.n);
     const std::size_t bb = static_cast<std::size_t>(dtype_info(r.type).block_bytes);
-    int bad_blocks = 0;
-    for (std::size_t b = 0; b * bb < got.size(); ++b)
-      if (std::memcmp(&got[b * bb], &r.dst[b * bb], bb) != 0 && ++bad_blocks <= 3)
-        ADD_FAILURE() << r.name << ": block " << b << " differs from llama.cpp's";
-    EXPECT_EQ(bad_blocks, 0) << r.name;
+    for (int level = -1; level < static_cast<int>(available_isas().size()); ++level) {
+      std::vector<std::uint8_t> got(r.dst.size());
+      std::string who = "quantize_row";
+      if (level < 0) {
+        quantize_row(r.type, x.data(), got.data(), r.n);
+      } else {
+        const Isa isa = available_isas()[static_cast<std::size_t>(level)];
+        kernels_for(isa).quantize_activations(r.type, x.data(), r.n, got.data());
+        who = std::string("quantize_activations at ") + isa_name(isa);
+      }
+      int bad_blocks = 0;
+      for (std::size_t b = 0; b * bb < got.size(); ++b)
+        if (std::memcmp(&got[b * bb], &r.dst[b * bb], bb) != 0 && ++bad_blocks <= 3)
+          ADD_FAILURE() << r.name << ": " << who << ": block " << b << " differs from llama.cpp's";
+      EXPECT_EQ(bad_blocks, 0) << r.name << " " << who;
+    }
     ++checked;
   }
   EXPECT_EQ(checked, 9);
