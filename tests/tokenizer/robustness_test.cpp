@@ -18,7 +18,8 @@ TEST_P(Robustness, ArbitraryBytesAndIds) {
   std::mt19937 rng(1234);
   std::uniform_int_distribution<int> byte(0, 255), len(0, 64), id(0, int(tok.size()) - 1);
   // Bytes biased towards UTF-8 structure (lead/continuation bytes, spaces, digits, quotes).
-  const std::string interesting = std::string("\xC3\xA9\xE2\x96\x81\xF0\x9F\x98\x80 \t\n\r'0123<|>", 27);
+  static constexpr char kInteresting[] = "\xC3\xA9\xE2\x96\x81\xF0\x9F\x98\x80 \t\n\r'0123<|>";
+  const std::string interesting(kInteresting, sizeof(kInteresting) - 1);
   for (int iter = 0; iter < 300; ++iter) {
     std::string s;
     const int n = len(rng);
