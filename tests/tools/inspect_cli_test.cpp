@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "gguf/reader.hpp"
@@ -170,6 +171,28 @@ TEST_F(InspectCli, TinyModelJsonIsValidAndMatchesTheFile) {
   if (r.status == 127) GTEST_SKIP() << python << " not found";
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "llama 39 39 " + std::to_string(params) + " 32000 8 3\n");
+}
+
+TEST_F(InspectCli, JsonEscapesStringsAndNonFiniteNumbers) {
+  const char* py = std::getenv("SLM_PYTHON");
+  const std::string python = py && *py ? py : "python3";
+  Writer w;
+  w.add("general.architecture", Value::string("llama"));
+  w.add("odd.string", Value::string(std::string("q\"b\\s\nt\t\x01 \xc3\xa9 \xff end")));
+  w.add("odd.nan", Value::f32(std::numeric_limits<float>::quiet_NaN()));
+  w.add("odd.inf", Value::f64(-std::numeric_limits<double>::infinity()));
+  w.add("odd.tenth", Value::f32(0.1f));
+  w.add("odd.long", Value::string(std::string(100, 'x')));
+  const fs::path p = write_temp("odd", w.to_bytes());
+  const std::string script =
+      "import json,sys; d=json.load(sys.stdin); m={k['key']: k for k in d['metadata']}; "
+      "print(json.dumps([m[k]['value'] for k in ('odd.string','odd.nan','odd.inf','odd.tenth')]), "
+      "len(m['odd.long']['value']), m['odd.long']['bytes'], m['odd.long']['truncated'])";
+  const RunResult r = run("inspect --json '" + p.string() + "' | " + python + " -c \"" + script + "\"");
+  if (r.status == 127) GTEST_SKIP() << python << " not found";
+  ASSERT_EQ(r.status, 0) << r.err;
+  // Invalid UTF-8 (0xff) becomes U+FFFD; a valid sequence (é) is kept.
+  EXPECT_EQ(r.out, "[\"q\\\"b\\\\s\\nt\\t\\u0001 \\u00e9 \\ufffd end\", \"NaN\", \"-Infinity\", 0.1] 80 100 True\n");
 }
 
 }  // namespace
