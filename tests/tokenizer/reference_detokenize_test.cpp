@@ -80,6 +80,29 @@ TEST_P(ReferenceDetokenize, MatchesLlamaCpp) {
   EXPECT_EQ(control, sp["control"].as_int32s());
 }
 
+// Random byte strings, mostly invalid UTF-8, tokenized by llama.cpp (same file, "bytes").
+TEST_P(ReferenceDetokenize, ArbitraryBytesTokenizeLikeLlamaCpp) {
+  const auto json_path =
+      test::data_dir() / "real" / (std::string("detokenize-") + GetParam() + ".json");
+  if (!std::filesystem::exists(json_path)) GTEST_SKIP() << "no " << json_path;
+  const test::Json ref = test::Json::parse_file(json_path);
+  if (!ref.has("bytes")) GTEST_SKIP() << "no byte cases in " << json_path;
+  const std::string model = ref["model"].as_string();
+  std::filesystem::path model_path = test::models_dir() / model;
+  if (!std::filesystem::exists(model_path)) model_path = test::data_dir() / "vocab" / model;
+  if (!std::filesystem::exists(model_path)) GTEST_SKIP() << "model " << model << " not present";
+  const Tokenizer tok = test::load_vocab(model_path);
+  const test::Json& cases = ref["bytes"];
+  ASSERT_GT(cases.size(), 0u);
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const test::Json& c = cases[i];
+    const std::string text = from_hex(c["hex"].as_string());
+    EXPECT_EQ(tok.encode(text, c["add_special"].as_bool(), c["parse_special"].as_bool()),
+              c["tokens"].as_int32s())
+        << "case " << i << " bytes " << c["hex"].as_string();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Models, ReferenceDetokenize,
                          ::testing::Values("gemma-3-270m-q4_k_m", "SmolLM2-135M-Instruct.Q4_1",
                                            "ggml-vocab-llama-spm", "ggml-vocab-gpt-2",

@@ -12,8 +12,11 @@ sample of ids (plus all control / user-defined ones) with llama_token_to_piece
     {"model": "<file name>", "engine": ...,
      "sequences": [{"tokens": [...], "decoded": {"00": hex, "01": hex, "10": hex, "11": hex}}],
      "pieces": [[id, hex(special=false), hex(special=true)], ...],
-     "special": {"bos": id, "eos": id, "eot": id, "pad": id, "eog": [ids...], "control": [ids...]}}
-(ids are -1 when absent; "control": llama_vocab_is_control over the whole vocabulary)
+     "special": {"bos": id, "eos": id, "eot": id, "pad": id, "eog": [ids...], "control": [ids...]},
+     "bytes": [{"hex": input bytes, "add_special": bool, "parse_special": bool, "tokens": [...]}]}
+(ids are -1 when absent; "control": llama_vocab_is_control over the whole vocabulary;
+"bytes": tokenizations of seeded random byte strings, mostly invalid UTF-8. Lead bytes
+F4..F7 are left out: they can decode above U+10FFFF, where llama.cpp throws.)
 (key "rs" of "decoded": r = remove_special, s = unparse_special, as 0/1)
 
 Usage (from the repository root): python3 tools/golden/make_detokenize_golden.py [--force]
@@ -53,6 +56,25 @@ def piece(m, token, special):
         if n >= 0:
             return buf.raw[:n]
         cap = -n + 1
+
+
+def random_bytes(rng):
+    pool = ([0x20, 0x0A, 0x09, 0x27, 0x3C, 0x7C, 0x3E, 0x30, 0x35, 0x61, 0x45]
+            + list(range(0x80, 0xC0)) + [0xC0, 0xC1, 0xC3, 0xD5, 0xE2, 0xE3, 0xED, 0xEF,
+                                          0xF0, 0xF3, 0xF8, 0xFE, 0xFF])
+    n = rng.randrange(1, 24)
+    return bytes(rng.choice(pool) if rng.random() < 0.8 else rng.randrange(0x20, 0x7F)
+                 for _ in range(n))
+
+
+def tokenize_bytes(m, data, add_special, parse_special):
+    cap = len(data) + 16
+    while True:
+        buf = (L.llama_token * cap)()
+        n = L.llama_tokenize(m.vocab, data, len(data), buf, cap, add_special, parse_special)
+        if n >= 0:
+            return [int(buf[i]) for i in range(n)]
+        cap = -n
 
 
 def model_path(name):
@@ -112,8 +134,15 @@ def main():
                 "eog": [t for t in range(n_vocab) if L.llama_vocab_is_eog(m.vocab, t)],
                 "control": [t for t in range(n_vocab) if L.llama_vocab_is_control(m.vocab, t)],
             }
+            byte_cases = []
+            for k in range(80):
+                data = random_bytes(rng)
+                add_special, parse_special = bool(k & 1), bool(k & 2)
+                byte_cases.append({"hex": data.hex(), "add_special": add_special,
+                                   "parse_special": parse_special,
+                                   "tokens": tokenize_bytes(m, data, add_special, parse_special)})
             out = {"model": ref["model"], "engine": R.engine_string(), "sequences": sequences,
-                   "pieces": pieces, "special": special}
+                   "pieces": pieces, "special": special, "bytes": byte_cases}
         with open(out_path, "w", encoding="utf-8") as f:
             json.dump(out, f, ensure_ascii=False, separators=(",", ":"))
             f.write("\n")
