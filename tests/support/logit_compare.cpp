@@ -82,13 +82,17 @@ RowsComparison compare_rows(std::span<const float> ref, std::span<const float> o
 double topk_kl(std::span<const std::int32_t> ref_ids, std::span<const float> ref_logits, double ref_lse,
                std::span<const float> ours) {
   const double lo = log_sum_exp(ours);
-  double kl = 0;
+  double kl = 0, p_top = 0, q_top = 0;
   for (std::size_t i = 0; i < ref_ids.size(); ++i) {
     const double log_p = double(ref_logits[i]) - ref_lse;
     const double log_q = double(ours[std::size_t(ref_ids[i])]) - lo;
     kl += std::exp(log_p) * (log_p - log_q);
+    p_top += std::exp(log_p);
+    q_top += std::exp(log_q);
   }
-  return kl;
+  const double p_rest = std::max(0.0, 1.0 - p_top), q_rest = std::max(1e-300, 1.0 - q_top);
+  if (p_rest > 0) kl += p_rest * (std::log(p_rest) - std::log(q_rest));
+  return std::max(kl, 0.0);
 }
 
 }  // namespace slm::test

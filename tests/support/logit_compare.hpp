@@ -31,10 +31,11 @@ struct RowsComparison {
 RowsComparison compare_rows(std::span<const float> ref, std::span<const float> ours, std::int64_t n_vocab,
                             double margin_threshold);
 
-// Truncated KL over the reference's top-k: sum over i in top-k of p_ref(i) (log p_ref(i) -
-// log p_ours(i)), with p_ref from the reference logits and log-sum-exp of the FULL reference
-// row, and p_ours from our full row. The mass outside the top-k is left out, so this is a lower
-// bound of the full KL when the tail agrees (it is what top-k golden files allow).
+// KL(reference || ours) over k+1 outcomes: the reference's top-k tokens plus one bucket for
+// all the others. p_ref(i) = exp(ref_logit(i) - ref_lse) with the log-sum-exp of the FULL
+// reference row; p_ours from our full row; the bucket gets 1 - sum of the top-k on each side.
+// Merging the tail into one outcome can only lower the KL (data-processing inequality), so this
+// is a lower bound of the full-row KL, never negative, and all a top-k golden file allows.
 double topk_kl(std::span<const std::int32_t> ref_ids, std::span<const float> ref_logits, double ref_lse,
                std::span<const float> ours);
 
