@@ -53,7 +53,7 @@ void dequantize_row(DType t, const void* src, float* dst, std::int64_t n) {
 bool can_quantize(DType t) noexcept {
   switch (t) {
     case DType::F32: case DType::F16: case DType::BF16:
-    case DType::Q8_0: case DType::Q8_1: case DType::Q4_K: case DType::Q6_K: case DType::Q8_K:
+    case DType::Q5_0: case DType::Q8_0: case DType::Q8_1: case DType::Q4_K: case DType::Q6_K: case DType::Q8_K:
       return true;
     default: return false;
   }
@@ -66,6 +66,7 @@ void quantize_row(DType t, const float* src, void* dst, std::int64_t n) {
     case DType::F32: return f::dequantize_f32(src, static_cast<float*>(dst), n);  // a plain copy
     case DType::F16: return f::quantize_f16(src, dst, n);
     case DType::BF16: return f::quantize_bf16(src, dst, n);
+    case DType::Q5_0: return f::quantize_q5_0(src, static_cast<f::BlockQ5_0*>(dst), nb);
     case DType::Q8_0: return f::quantize_q8_0(src, static_cast<f::BlockQ8_0*>(dst), nb);
     case DType::Q8_1: return f::quantize_q8_1(src, static_cast<f::BlockQ8_1*>(dst), nb);
     case DType::Q4_K: return f::quantize_q4_k(src, static_cast<f::BlockQ4_K*>(dst), nb);

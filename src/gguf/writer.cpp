@@ -97,7 +97,13 @@ void Writer::add_tensor(std::string name, kernels::DType type, std::span<const s
   const std::uint64_t n = tensor_bytes(type, shape, name);
   if (data.size() != n)
     bad_argument("data holds " + std::to_string(data.size()) + " bytes, the shape needs " + std::to_string(n), name);
-  tensors_.push_back({std::move(name), type, {shape.begin(), shape.end()}, data, {}, false});
+  tensors_.push_back({std::move(name), type, {shape.begin(), shape.end()}, data, {}, false, {}, n});
+}
+
+void Writer::add_tensor(std::string name, kernels::DType type, std::span<const std::int64_t> shape,
+                        Producer produce) {
+  const std::uint64_t n = tensor_bytes(type, shape, name);
+  tensors_.push_back({std::move(name), type, {shape.begin(), shape.end()}, {}, {}, false, std::move(produce), n});
 }
 
 void Writer::add_tensor(std::string name, kernels::DType type, std::span<const std::int64_t> shape,
@@ -171,7 +177,7 @@ void Writer::write_impl(const Sink* sink, Layout& layout) const {
     l.end = b.pos();
     layout.tensor_infos.push_back(l);
     layout.tensor_offsets.push_back(offset);
-    offset += align_up(t.bytes().size(), align);
+    offset += align_up(t.n_bytes, align);
   }
   layout.infos_end = b.pos();
   layout.data_offset = align_up(b.pos(), align);
@@ -185,9 +191,19 @@ void Writer::write_impl(const Sink* sink, Layout& layout) const {
   const std::vector<std::uint8_t> zeros(align, 0);
   (*sink)(std::span(zeros).first(layout.data_offset - layout.infos_end));
   for (const Tensor& t : tensors_) {
-    const auto bytes = t.bytes();
-    (*sink)(bytes);
-    (*sink)(std::span(zeros).first(align_up(bytes.size(), align) - bytes.size()));
+    if (t.produce) {
+      std::uint64_t produced = 0;
+      t.produce([&](std::span<const std::uint8_t> piece) {
+        produced += piece.size();
+        if (produced > t.n_bytes) bad_argument("producer wrote more than the tensor's " + std::to_string(t.n_bytes) + " bytes", t.name);
+        (*sink)(piece);
+      });
+      if (produced != t.n_bytes)
+        bad_argument("producer wrote " + std::to_string(produced) + " bytes, the shape needs " + std::to_string(t.n_bytes), t.name);
+    } else {
+      (*sink)(t.bytes());
+    }
+    (*sink)(std::span(zeros).first(align_up(t.n_bytes, align) - t.n_bytes));
   }
 }
 

@@ -51,6 +51,10 @@ struct Layout {
 
 class Writer {
  public:
+  using Sink = std::function<void(std::span<const std::uint8_t>)>;
+  // Writes one tensor's bytes to the sink, in any number of pieces.
+  using Producer = std::function<void(const Sink&)>;
+
   explicit Writer(std::uint32_t version = 3) : version_(version) {}
 
   void add(std::string key, Value value);
@@ -62,12 +66,16 @@ class Writer {
   void add_tensor(std::string name, kernels::DType type, std::span<const std::int64_t> shape,
                   std::vector<std::uint8_t> data);
 
+  // A tensor whose bytes are produced while the file is written, so files larger than memory
+  // can be streamed (make-model, quantize). `produce` must emit exactly the tensor's byte size
+  // (slm::Error Argument naming the tensor otherwise); it runs once per write().
+  void add_tensor(std::string name, kernels::DType type, std::span<const std::int64_t> shape, Producer produce);
+
   // Everything in `file`, in file order; its tensor bytes are referenced, not copied.
   static Writer copy_of(const File& file);
 
   Layout layout() const;
   // Streams the file to `sink` in pieces (tensor bytes are passed straight from their source).
-  using Sink = std::function<void(std::span<const std::uint8_t>)>;
   void write(const Sink& sink) const;
   std::vector<std::uint8_t> to_bytes() const;
   void write_file(const std::filesystem::path& path) const;  // slm::Error Io on failure
@@ -80,6 +88,8 @@ class Writer {
     std::span<const std::uint8_t> data;  // borrowed, unless is_owned
     std::vector<std::uint8_t> owned;
     bool is_owned;
+    Producer produce;        // set: bytes come from it at write time
+    std::uint64_t n_bytes;
     std::span<const std::uint8_t> bytes() const { return is_owned ? std::span<const std::uint8_t>(owned) : data; }
   };
   std::uint64_t alignment() const;

@@ -179,7 +179,7 @@ def cmd_ggml(out):
     for name, x in ggml_inputs(rng).items():
         for qt, fn in ((T.Q8_0, "quantize_row_q8_0_ref"), (T.Q8_1, "quantize_row_q8_1_ref"),
                        (T.Q8_K, "quantize_row_q8_K_ref"), (T.Q4_K, "quantize_row_q4_K_ref"),
-                       (T.Q6_K, "quantize_row_q6_K_ref")):
+                       (T.Q6_K, "quantize_row_q6_K_ref"), (T.Q5_0, "quantize_row_q5_0_ref")):
             # gguf's table gives Q8_1 its old 40-byte layout (f32 d, s); ggml's is 36 (fp16 d, s)
             block_elems, block_bytes = (32, 36) if qt == T.Q8_1 else gguf.GGML_QUANT_SIZES[qt]
             dst = np.zeros(x.size // block_elems * block_bytes, np.uint8)
