@@ -25,6 +25,13 @@ std::string cpu_brand() {
   return b == std::string::npos ? "unknown x86-64" : s.substr(b);
 }
 
+// CPUID leaf 1 ECX bits (clang 14's __builtin_cpu_supports does not know "f16c").
+bool leaf1_ecx(unsigned int bit) {
+  unsigned int a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+  return (c >> bit) & 1u;
+}
+
 // CPUID leaf 7 bits that __builtin_cpu_supports does not name in every compiler we build with.
 bool leaf7(unsigned int subleaf, int reg, unsigned int bit) {
   unsigned int r[4] = {};
@@ -42,7 +49,7 @@ std::string features() {
   add("avx", __builtin_cpu_supports("avx"));
   add("avx2", __builtin_cpu_supports("avx2"));
   add("fma", __builtin_cpu_supports("fma"));
-  add("f16c", __builtin_cpu_supports("f16c"));
+  add("f16c", leaf1_ecx(29));
   add("bmi2", __builtin_cpu_supports("bmi2"));
   add("avx512f", __builtin_cpu_supports("avx512f"));
   add("avx512bw", __builtin_cpu_supports("avx512bw"));
