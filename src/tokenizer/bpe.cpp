@@ -16,18 +16,26 @@
 namespace slm::tokenizer {
 namespace {
 
-bool maps_to_itself(int b) {
+constexpr bool maps_to_itself(int b) {
   return (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
 }
 
+// Byte -> codepoint and back. The 68 bytes that are not printable Latin-1 take U+0100..U+0143.
+constexpr std::uint32_t kFirstExtra = 256;
+constexpr std::uint32_t kEndExtra = 256 + 68;
 struct ByteTable {
-  std::uint32_t to_cp[256];
-  ByteTable() {
-    std::uint32_t next = 256;
-    for (int b = 0; b < 256; ++b) to_cp[b] = maps_to_itself(b) ? b : next++;
+  std::uint32_t to_cp[256]{};
+  std::int16_t from_cp[kEndExtra]{};  // -1: not a byte-level character
+  constexpr ByteTable() {
+    for (std::uint32_t cp = 0; cp < kEndExtra; ++cp) from_cp[cp] = -1;
+    std::uint32_t next = kFirstExtra;
+    for (int b = 0; b < 256; ++b) {
+      to_cp[b] = maps_to_itself(b) ? static_cast<std::uint32_t>(b) : next++;
+      from_cp[to_cp[b]] = static_cast<std::int16_t>(b);
+    }
   }
 };
-const ByteTable kByteTable;
+constexpr ByteTable kByteTable;
 
 struct Symbol {
   int prev;
@@ -116,17 +124,7 @@ void bpe_word(const Tokenizer::Impl& vocab, std::string_view word, std::string& 
 std::uint32_t byte_to_codepoint(std::uint8_t b) noexcept { return kByteTable.to_cp[b]; }
 
 int codepoint_to_byte(std::uint32_t cp) noexcept {
-  if (cp < 256) return maps_to_itself(static_cast<int>(cp)) ? static_cast<int>(cp) : -1;
-  if (cp >= 256 + 68) return -1;
-  const std::uint32_t k = cp - 256;  // the k-th byte that does not map to itself
-  std::uint32_t seen = 0;
-  for (int b = 0; b < 256; ++b) {
-    if (!maps_to_itself(b)) {
-      if (seen == k) return b;
-      ++seen;
-    }
-  }
-  return -1;
+  return cp < kEndExtra ? kByteTable.from_cp[cp] : -1;
 }
 
 void bpe_encode(const Tokenizer::Impl& vocab, std::string_view text,

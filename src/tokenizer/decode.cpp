@@ -1,5 +1,4 @@
-// Ids -> text: token pieces, whole-sequence decoding with llama.cpp's clean-up rules, the
-// streaming decoder, and the accessors of Tokenizer.
+// Ids -> text: token pieces and whole-sequence decoding with llama.cpp's clean-up rules.
 
 #include <algorithm>
 
@@ -137,108 +136,6 @@ std::string Tokenizer::decode(std::span<const std::int32_t> ids,
     out += piece;
   }
   return v.clean_spaces ? apply_clean_spaces(std::move(out)) : out;
-}
-
-std::string Tokenizer::token_to_piece(std::int32_t id, bool render_special) const {
-  impl_->check_id(id);
-  return impl_->make_piece(id, render_special);
-}
-
-std::string_view Tokenizer::piece(std::int32_t id) const {
-  impl_->check_id(id);
-  return impl_->pieces[id];
-}
-
-std::string_view Tokenizer::text(std::int32_t id) const {
-  impl_->check_id(id);
-  return impl_->texts[id];
-}
-
-float Tokenizer::score(std::int32_t id) const {
-  impl_->check_id(id);
-  return impl_->scores[id];
-}
-
-std::int32_t Tokenizer::find(std::string_view text) const noexcept { return impl_->find(text); }
-
-bool Tokenizer::is_control(std::int32_t id) const noexcept {
-  return id >= 0 && static_cast<std::size_t>(id) < impl_->size() &&
-         (impl_->attrs[id] & kAttrControl);
-}
-bool Tokenizer::is_byte(std::int32_t id) const noexcept {
-  return id >= 0 && static_cast<std::size_t>(id) < impl_->size() &&
-         (impl_->attrs[id] & kAttrByte);
-}
-bool Tokenizer::is_end_of_generation(std::int32_t id) const noexcept {
-  return std::binary_search(impl_->eog_ids.begin(), impl_->eog_ids.end(), id);
-}
-const std::vector<std::int32_t>& Tokenizer::end_of_generation_ids() const noexcept {
-  return impl_->eog_ids;
-}
-std::int32_t Tokenizer::bos() const noexcept { return impl_->bos; }
-std::int32_t Tokenizer::eos() const noexcept { return impl_->eos; }
-std::int32_t Tokenizer::eot() const noexcept { return impl_->eot; }
-std::int32_t Tokenizer::unk() const noexcept { return impl_->unk; }
-std::int32_t Tokenizer::pad() const noexcept { return impl_->pad; }
-bool Tokenizer::add_bos() const noexcept { return impl_->add_bos; }
-bool Tokenizer::add_eos() const noexcept { return impl_->add_eos; }
-bool Tokenizer::add_space_prefix() const noexcept { return impl_->add_space_prefix; }
-bool Tokenizer::clean_spaces() const noexcept { return impl_->clean_spaces; }
-std::size_t Tokenizer::size() const noexcept { return impl_->size(); }
-TokenizerKind Tokenizer::kind() const noexcept { return impl_->kind; }
-const std::string& Tokenizer::pre() const noexcept { return impl_->pre_name; }
-const std::vector<std::string>& Tokenizer::warnings() const noexcept { return impl_->warnings; }
-
-// ---- streaming
-
-std::string Utf8Stream::push(std::string_view bytes) {
-  pending_ += bytes;
-  // Find the start of the last sequence; hold it back if its lead byte announces more bytes
-  // than have arrived (only continuation bytes can follow a lead byte within a sequence).
-  std::size_t keep = 0;
-  const std::size_t n = pending_.size();
-  for (std::size_t back = 1; back <= 4 && back <= n; ++back) {
-    const auto c = static_cast<unsigned char>(pending_[n - back]);
-    if ((c & 0xC0) == 0x80) continue;  // continuation byte: look further back
-    std::size_t need = 0;
-    if (c >= 0xC2 && c <= 0xDF) need = 2;
-    else if (c >= 0xE0 && c <= 0xEF) need = 3;
-    else if (c >= 0xF0 && c <= 0xF4) need = 4;
-    if (need > back) keep = back;
-    break;
-  }
-  std::string out = pending_.substr(0, n - keep);
-  pending_.erase(0, n - keep);
-  return out;
-}
-
-std::string Utf8Stream::flush() {
-  std::string out;
-  out.swap(pending_);
-  return out;
-}
-
-Tokenizer::Decoder::Decoder(const Tokenizer& tokenizer, bool render_special,
-                            bool strip_leading_space)
-    : tokenizer_(&tokenizer),
-      render_special_(render_special),
-      strip_leading_space_(strip_leading_space) {}
-
-std::string Tokenizer::Decoder::push(std::int32_t id) {
-  std::string piece = tokenizer_->token_to_piece(id, render_special_);
-  if (first_ && strip_leading_space_ && tokenizer_->add_space_prefix() && !piece.empty() &&
-      piece.front() == ' ') {
-    piece.erase(0, 1);
-  }
-  first_ = false;
-  return stream_.push(piece);
-}
-
-std::string Tokenizer::Decoder::flush() { return stream_.flush(); }
-
-void Tokenizer::Decoder::reset() {
-  first_ = true;
-  stream_.flush();
 }
 
 }  // namespace slm
