@@ -7,7 +7,7 @@
 //          question/answer frame below: base models do not follow chat turns (llama.cpp's own
 //          greedy output for gemma-3-270m in Gemma turns repeats the question,
 //          tests/data/real/gemma-3-270m-q4_k_m/d_chat), but they do continue "Answer:".
-//   qa     "Question: PROMPT\nAnswer:", stopping at "\nQuestion:" or a blank line.
+//   qa     "Question: PROMPT\nAnswer:", stopping at the end of the line; greedy unless --temp.
 //   NAME   force a chat format (chatml, gemma, llama3, llama2, llama2-sys, mistral).
 //   none   (or --raw) plain completion of the raw prompt, which is echoed first.
 // --chat keeps a conversation in one session: each turn appends only its new tokens. It uses
@@ -67,13 +67,12 @@ bool print_piece(std::string_view piece) {
   return true;
 }
 
-void print_stats(double load_seconds, const GenerateStats& s) {
+void print_stats(double load_seconds, const GenerateStats& s, const char* stop_reason) {
   std::fprintf(stderr, "\nload:       %.2f s\n", load_seconds);
   std::fprintf(stderr, "prompt:     %d tokens in %.3f s (%.1f tokens/s)\n", s.prompt_tokens, s.prompt_seconds,
                s.prompt_tokens_per_second);
   std::fprintf(stderr, "generation: %d tokens in %.3f s (%.1f tokens/s, %.1f words/s), stopped: %s\n",
-               s.generated_tokens, s.generation_seconds, s.tokens_per_second, s.words_per_second,
-               to_string(s.stop_reason));
+               s.generated_tokens, s.generation_seconds, s.tokens_per_second, s.words_per_second, stop_reason);
 }
 
 struct RunConfig {
@@ -82,6 +81,7 @@ struct RunConfig {
   std::string system;
   std::string template_name;  // "auto", "none" or a ChatTemplate name
   bool chat = false;
+  bool temperature_given = false;
   GenerateOptions gen;
   SessionOptions session;
   int threads = 0;
@@ -99,7 +99,7 @@ RunConfig parse_args(const Args& args, bool& help) {
   p.option({"-t", "--threads"}, true, "worker threads (default: all cores)");
   p.option({"-c", "--ctx-size"}, true, "context size in tokens (default: min(model's, 4096))");
   p.option({"--kv-type"}, true, "KV cache element type: f32 (default) or f16");
-  p.option({"--temp"}, true, "temperature (default 0.8; 0 = greedy)");
+  p.option({"--temp"}, true, "temperature (default 0.8, 0 in the question/answer frame; 0 = greedy)");
   p.option({"--top-k"}, true, "top-k (default 40; 0 = off)");
   p.option({"--top-p"}, true, "top-p (default 0.95; 1 = off)");
   p.option({"--min-p"}, true, "min-p (default 0.05; 0 = off)");
@@ -129,6 +129,7 @@ RunConfig parse_args(const Args& args, bool& help) {
 
   c.gen.max_tokens = static_cast<int>(p.get_int("--n-predict", 256));
   auto& s = c.gen.sampler;
+  c.temperature_given = p.has("--temp");
   s.temperature = static_cast<float>(p.get_double("--temp", s.temperature));
   s.top_k = static_cast<int>(p.get_int("--top-k", s.top_k));
   s.top_p = static_cast<float>(p.get_double("--top-p", s.top_p));
@@ -194,9 +195,12 @@ std::string describe(const PromptPlan& plan) {
 }
 
 // Streams pieces to stdout, dropping the whitespace an answer usually starts with (" Paris").
+// With one_line it stops at the first line break after the answer has begun (a base model in
+// the question/answer frame goes on with more "Question:" lines; a line break before any text
+// is not the end of the answer).
 class AnswerPrinter {
  public:
-  explicit AnswerPrinter(bool skip_leading_space) : skipping_(skip_leading_space) {}
+  AnswerPrinter(bool skip_leading_space, bool one_line) : skipping_(skip_leading_space), one_line_(one_line) {}
   bool operator()(std::string_view piece) {
     if (skipping_) {
       const auto first = piece.find_first_not_of(" \t\r\n");
@@ -204,11 +208,21 @@ class AnswerPrinter {
       piece.remove_prefix(first);
       skipping_ = false;
     }
+    if (one_line_) {
+      if (const auto nl = piece.find('\n'); nl != std::string_view::npos) {
+        print_piece(piece.substr(0, nl));
+        line_ended_ = true;
+        return false;
+      }
+    }
     return print_piece(piece);
   }
+  bool line_ended() const noexcept { return line_ended_; }
 
  private:
   bool skipping_;
+  bool one_line_;
+  bool line_ended_ = false;
 };
 
 int run_once(const RunConfig& c, Session& session, const Tokenizer& tok, const PromptPlan& plan,
@@ -222,8 +236,9 @@ int run_once(const RunConfig& c, Session& session, const Tokenizer& tok, const P
       break;
     case PromptStyle::QuestionAnswer:
       text = "Question: " + *c.prompt + "\nAnswer:";
-      options.stop.push_back("\nQuestion:");
-      options.stop.push_back("\n\n");
+      // Sampling a small base model at 0.8 gives a wrong or off-topic line too often; its most
+      // likely answer is the useful one. --temp still overrides.
+      if (!c.temperature_given) options.sampler.temperature = 0.0f;
       break;
     case PromptStyle::Chat: {
       std::vector<ChatMessage> msgs;
@@ -235,10 +250,10 @@ int run_once(const RunConfig& c, Session& session, const Tokenizer& tok, const P
   }
   // Special-token text is parsed: chat formats need it, and a raw prompt may spell turns itself.
   const auto prompt = tok.encode(text, true, true);
-  AnswerPrinter printer(plan.style != PromptStyle::Raw);
+  AnswerPrinter printer(plan.style != PromptStyle::Raw, plan.style == PromptStyle::QuestionAnswer);
   const GenerateStats stats = generate(session, tok, prompt, options, std::ref(printer));
   print_piece("\n");
-  print_stats(load_seconds, stats);
+  print_stats(load_seconds, stats, printer.line_ended() ? "end of the answer line" : to_string(stats.stop_reason));
   return 0;
 }
 
@@ -272,7 +287,7 @@ int run_chat(const RunConfig& c, Session& session, const Tokenizer& tok, const C
       std::fprintf(stderr, "\n[context full: %d of %d tokens used]\n", session.position(), session.n_ctx());
       break;
     }
-    AnswerPrinter printer(true);
+    AnswerPrinter printer(true, false);
     const GenerateStats s = generate(session, tok, tokens, c.gen, sampler, std::ref(printer));
     conv.add_assistant(s.text);
     print_piece("\n");
@@ -293,7 +308,7 @@ int run_chat(const RunConfig& c, Session& session, const Tokenizer& tok, const C
     total.tokens_per_second = total.generated_tokens / total.generation_seconds;
     total.words_per_second = total.words / total.generation_seconds;
   }
-  print_stats(load_seconds, total);
+  print_stats(load_seconds, total, to_string(total.stop_reason));
   return 0;
 }
 
