@@ -6,6 +6,8 @@
 #include "model/hparams.hpp"
 #include "model/model_impl.hpp"
 #include "slm/error.hpp"
+#include "slm/tokenizer.hpp"
+#include "tokenizer/load.hpp"
 #include "tokenizer/load.hpp"
 
 namespace slm {

@@ -14,6 +14,7 @@
 
 #include "slm/error.hpp"
 #include "slm/session.hpp"
+#include "slm/tokenizer.hpp"
 #include "support/json.hpp"
 #include "support/logit_compare.hpp"
 
@@ -55,6 +56,9 @@ Loaded load_case(const Case& c) {
            j["n_vocab"].as_int(), slm::test::read_f32_file(c.dir() / "logits.f32")};
   EXPECT_EQ(std::int64_t(l.tokens.size()), j["n_tokens"].as_int());
   EXPECT_EQ(l.ref.size(), l.tokens.size() * std::size_t(l.n_vocab));
+  // The model's own tokenizer gives llama.cpp's prompt ids.
+  EXPECT_EQ(l.model.tokenizer().encode(j["prompt"].as_string(), /*add_special=*/true, /*parse_special=*/false),
+            l.tokens);
   return l;
 }
 

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "slm/session.hpp"
+#include "slm/tokenizer.hpp"
 #include "support/json.hpp"
 #include "support/logit_compare.hpp"
 
@@ -61,6 +62,8 @@ TEST_P(RealModel, MatchesLlamaCpp) {
   ASSERT_EQ(positions.size(), tokens.size());
 
   slm::Model model = slm::Model::load(model_path);
+  EXPECT_EQ(model.tokenizer().encode(j["prompt"].as_string(), j["add_special"].as_bool(), j["parse_special"].as_bool()),
+            tokens);
   const std::size_t V = std::size_t(model.hparams().n_vocab);
   ASSERT_EQ(std::int64_t(V), j["n_vocab"].as_int());
   slm::Session s(model, {.n_ctx = int(j["n_ctx"].as_int()), .threads = 2, .matmul = p.path});
