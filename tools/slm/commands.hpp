@@ -12,5 +12,7 @@ using Args = std::vector<std::string>;
 
 int cmd_inspect(const Args& args);
 int cmd_run(const Args& args);
+int cmd_make_model(const Args& args);
+int cmd_quantize(const Args& args);
 
 }  // namespace slm::cli
