@@ -88,13 +88,11 @@ void load_tokens(Tokenizer::Impl& v, tokenizer::VocabData& d) {
     if (t.empty()) t = "[EMPTY_" + std::to_string(i) + "]";  // as llama.cpp names it
     if (!d.token_types.empty()) v.attrs[i] = attr_of_type(d.token_types[i]);
   }
-  v.text_to_id.reserve(n + n / 2);
-  for (std::size_t i = 0; i < n; ++i) v.text_to_id[v.texts[i]] = static_cast<std::int32_t>(i);
+  v.token_index.build(v.texts, tokenizer::StringIndex::Duplicates::KeepLast);
 }
 
 void load_merges(Tokenizer::Impl& v, tokenizer::VocabData& d) {
   v.merges = std::move(d.merges);
-  v.merge_rank.reserve(v.merges.size() + v.merges.size() / 2);
   for (std::size_t i = 0; i < v.merges.size(); ++i) {
     const std::string_view m = v.merges[i];
     // The separator is the first space after the first character ("a b"); the parts never
@@ -109,8 +107,8 @@ void load_merges(Tokenizer::Impl& v, tokenizer::VocabData& d) {
            "merge " + std::to_string(i) + " names a token not in the vocabulary: \"" +
                std::string(m) + "\"");
     }
-    v.merge_rank.try_emplace(m, static_cast<std::int32_t>(i));
   }
+  v.merge_index.build(v.merges, tokenizer::StringIndex::Duplicates::KeepFirst);
 }
 
 // A default id that does not exist in this vocabulary is dropped; an id the file gives must
@@ -348,8 +346,7 @@ std::int32_t Tokenizer::Impl::find_merge(std::string_view left, std::string_view
   scratch.assign(left);
   scratch += ' ';
   scratch += right;
-  auto it = merge_rank.find(scratch);
-  return it == merge_rank.end() ? -1 : it->second;
+  return merge_index.find(merges, scratch);
 }
 
 void Tokenizer::Impl::check_id(std::int32_t id) const {

@@ -5,11 +5,11 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "slm/tokenizer.hpp"
 #include "tokenizer/pretokenizer.hpp"
+#include "tokenizer/string_index.hpp"
 
 namespace slm {
 
@@ -35,12 +35,11 @@ class Tokenizer::Impl {
   std::vector<float> scores;        // [n_vocab]
   std::vector<std::uint8_t> attrs;  // [n_vocab] TokenAttr bits
   std::vector<std::string> pieces;  // [n_vocab] token_to_piece(id, render_special=true)
-  // Text -> id; views into `texts` (a later duplicate wins, as in llama.cpp).
-  std::unordered_map<std::string_view, std::int32_t> text_to_id;
+  tokenizer::StringIndex token_index;  // text -> id (a later duplicate wins, as in llama.cpp)
 
-  // BPE merges: "left right" -> rank (the first occurrence of a pair wins); views into `merges`.
+  // BPE merges "left right"; rank = position (the first occurrence of a pair wins).
   std::vector<std::string> merges;
-  std::unordered_map<std::string_view, std::int32_t> merge_rank;
+  tokenizer::StringIndex merge_index;
 
   std::array<std::int32_t, 256> byte_ids{};  // SPM byte-fallback id per byte, -1 if none
   // Control / user-defined / unknown ids, longest text first: matched in the input before
@@ -54,8 +53,7 @@ class Tokenizer::Impl {
   std::vector<std::string> warnings;
 
   std::int32_t find(std::string_view text) const noexcept {
-    auto it = text_to_id.find(text);
-    return it == text_to_id.end() ? -1 : it->second;
+    return token_index.find(texts, text);
   }
   std::int32_t find_merge(std::string_view left, std::string_view right,
                           std::string& scratch) const;

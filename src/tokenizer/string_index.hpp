@@ -1,0 +1,33 @@
+#pragma once
+// StringIndex: string -> position in a vector of strings, as an open-addressing hash table
+// over the positions. The vocabulary has up to ~262k entries and every SPM/BPE step looks
+// strings up, so this avoids a node-based map's allocations and cache misses: a probe reads
+// one slot (position + hash) and compares text only when the hashes agree.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace slm::tokenizer {
+
+class StringIndex {
+ public:
+  enum class Duplicates { KeepFirst, KeepLast };
+
+  // Indexes keys[i] -> i. The index refers to `keys` by position only: pass the same vector
+  // (unchanged) to find().
+  void build(const std::vector<std::string>& keys, Duplicates duplicates);
+  // Position of `text` in keys, or -1.
+  std::int32_t find(const std::vector<std::string>& keys, std::string_view text) const noexcept;
+
+ private:
+  struct Slot {
+    std::int32_t index = -1;  // -1: empty
+    std::uint32_t hash = 0;   // low 32 bits of the key's hash
+  };
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
+};
+
+}  // namespace slm::tokenizer
