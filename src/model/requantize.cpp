@@ -101,7 +101,12 @@ RequantizeResult requantize(const gguf::File& in, FileType file_type, const std:
       report(out_row * std::uint64_t(n_rows));
     });
   }
-  w.write_file(out);
+  try {
+    w.write_file(out);
+  } catch (...) {
+    std::filesystem::remove(out, ec);  // no half-written model left behind
+    throw;
+  }
   result.file_size = std::filesystem::file_size(out);
   return result;
 }

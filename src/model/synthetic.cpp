@@ -260,7 +260,13 @@ SyntheticResult write_synthetic_model(const ModelShape& shape, FileType file_typ
     }
     w.add_tensor(t.name, type, t.ne, std::move(produce));
   }
-  w.write_file(path);
+  try {
+    w.write_file(path);
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);  // no half-written model left behind
+    throw;
+  }
   result.file_size = std::filesystem::file_size(path);
   return result;
 }
