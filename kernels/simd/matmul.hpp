@@ -21,6 +21,7 @@ inline namespace SLM_SIMD_ISA_NS {
 
 inline constexpr std::int64_t kRowChunk = 16;
 inline constexpr int kBatchTile = 4;
+inline constexpr std::int64_t kPrefetchRows = 4;
 
 template <class Tr, class K, int N>
 void q8_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, float* y, std::int64_t ldy,
@@ -33,7 +34,13 @@ void q8_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, floa
   for (std::int64_t r = r0; r < r1; ++r) {
     const auto* wr = reinterpret_cast<const WB*>(static_cast<const unsigned char*>(w.data) + r * w.row_stride);
     Acc acc[N];
+    // Matrix-vector products stream the weights from DRAM: prefetch kPrefetchRows rows ahead.
+    const auto* ahead = reinterpret_cast<const char*>(wr) + kPrefetchRows * w.row_stride;
+    const bool prefetch = N <= 2 && r + kPrefetchRows < r1;
     for (std::int64_t ib = 0; ib < nb; ++ib) {
+      if (prefetch)
+        for (std::size_t off = 0; off < sizeof(WB); off += 64)
+          _mm_prefetch(ahead + static_cast<std::size_t>(ib) * sizeof(WB) + off, _MM_HINT_T0);
       const auto u = K::template unpack<Tr>(wr[ib]);
       for (int j = 0; j < N; ++j) K::template dot<Tr>(u, a[j][ib], acc[j]);
     }
