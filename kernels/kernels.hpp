@@ -88,13 +88,16 @@ struct KernelTable {
   // n >= 1 and at least one entry finite.
   void (*softmax)(float* x, std::int64_t n, float softcap);
   // out = act(gate) * up, act = SiLU (swiglu) or GELU tanh form (geglu), computed in fp32.
-  // (llama.cpp's CPU backend instead looks GELU up in an fp16 table: gate rounded to fp16,
-  // result rounded to fp16, gate <= -10 -> 0, >= 10 -> gate; a difference of ~1e-3 relative.)
+  // (llama.cpp's CPU backend instead uses an fp16 table: see geglu_fp16 below.)
   void (*swiglu)(const float* gate, const float* up, std::int64_t n, float* out);
   void (*geglu)(const float* gate, const float* up, std::int64_t n, float* out);
   void (*add)(const float* a, const float* b, std::int64_t n, float* out);
   void (*scale)(const float* x, float s, std::int64_t n, float* out);
   void (*attention)(const AttentionArgs& a);
+  // geglu as llama.cpp's CPU backend computes it (use this one to match its logits): the gate
+  // rounded to fp16, GELU (tanh form) of it rounded to fp16, gate <= -10 -> 0, gate >= 10 ->
+  // gate; then times up in fp32. Bit-identical to ggml's GELU (tests/kernels/activation_test).
+  void (*geglu_fp16)(const float* gate, const float* up, std::int64_t n, float* out);
 };
 
 // ---- formats (scalar, exact; shared by every level)

@@ -19,6 +19,8 @@ void rope(RopeLayout layout, float* x, std::int64_t n_heads, std::int64_t head_d
 void softmax(float* x, std::int64_t n, float softcap);
 void swiglu(const float* gate, const float* up, std::int64_t n, float* out);
 void geglu(const float* gate, const float* up, std::int64_t n, float* out);
+void geglu_fp16(const float* gate, const float* up, std::int64_t n, float* out);
+float gelu_fp16(float g);  // one element of geglu_fp16's activation
 void add(const float* a, const float* b, std::int64_t n, float* out);
 void scale(const float* x, float s, std::int64_t n, float* out);
 void attention(const AttentionArgs& a);

@@ -16,6 +16,7 @@ const KernelTable& table() {
       .add = add,
       .scale = scale,
       .attention = attention,
+      .geglu_fp16 = geglu_fp16,
   };
   return kTable;
 }

@@ -12,10 +12,13 @@
                                              exits 77 when that library cannot be found
   quant_oracle.py ggml-dot OUT               llama.cpp's CPU dot products (libggml-cpu) of random
                                              weight blocks with quantized Gaussian activations
+  quant_oracle.py ggml-gelu OUT              llama.cpp's CPU GELU (a one-op ggml graph) on every
+                                             fp16 value and on random floats
 
 OUT is a sequence of records, all little-endian:
   u32 kind (0 = dequantize: src is blocks, dst float32;  1 = quantize: src float32, dst blocks;
-            2 = dot: src is one weight row then the float32 activations, dst the float32 result)
+            2 = dot: src is one weight row then the float32 activations, dst the float32 result;
+            3 = activation: src float32 inputs, dst float32 outputs)
   u32 ggml type id, u32 name length, name bytes,
   u64 element count, u64 src byte count, src bytes, u64 dst byte count, dst bytes
 """
@@ -27,7 +30,7 @@ import sys
 
 import numpy as np
 
-DEQUANT, QUANT, DOT = 0, 1, 2
+DEQUANT, QUANT, DOT, ACTIVATION = 0, 1, 2, 3
 
 
 class Out:
@@ -224,6 +227,44 @@ def cmd_ggml_dot(out):
                            np.concatenate([w.view(np.uint8), x.view(np.uint8)]), res)
 
 
+class GgmlInitParams(ctypes.Structure):
+    _fields_ = [("mem_size", ctypes.c_size_t), ("mem_buffer", ctypes.c_void_p), ("no_alloc", ctypes.c_bool)]
+
+
+def cmd_ggml_gelu(out):
+    base, cpu = find_ggml(), find_ggml("libggml-cpu.so")
+    if base is None or cpu is None:
+        print("libggml-base/libggml-cpu (llama-cpp-python) not found", file=sys.stderr)
+        sys.exit(77)
+    cpu.ggml_cpu_init()  # builds the fp16 GELU table
+    vp = ctypes.c_void_p
+    base.ggml_init.argtypes, base.ggml_init.restype = [GgmlInitParams], vp
+    base.ggml_new_tensor_1d.argtypes, base.ggml_new_tensor_1d.restype = [vp, ctypes.c_int, ctypes.c_int64], vp
+    base.ggml_gelu.argtypes, base.ggml_gelu.restype = [vp, vp], vp
+    base.ggml_new_graph.argtypes, base.ggml_new_graph.restype = [vp], vp
+    base.ggml_build_forward_expand.argtypes, base.ggml_build_forward_expand.restype = [vp, vp], None
+    base.ggml_get_data.argtypes, base.ggml_get_data.restype = [vp], vp
+    base.ggml_free.argtypes, base.ggml_free.restype = [vp], None
+    cpu.ggml_graph_compute_with_ctx.argtypes, cpu.ggml_graph_compute_with_ctx.restype = [vp, vp, ctypes.c_int], ctypes.c_int
+    rng = np.random.default_rng(3)
+    fp16 = np.arange(65536, dtype=np.uint16).view(np.float16).astype(np.float32)
+    fp16 = fp16[np.isfinite(fp16)]
+    x = np.concatenate([fp16, rng.standard_normal(20000).astype(np.float32) * 4,
+                        np.array([-10.0, 10.0, -10.001, 10.001, -9.999, 9.999, 1e30, -1e30, 1e-41], np.float32)])
+    ctx = base.ggml_init(GgmlInitParams(x.size * 8 + (64 << 20), None, False))
+    t = base.ggml_new_tensor_1d(ctx, 0, x.size)  # GGML_TYPE_F32
+    ctypes.memmove(base.ggml_get_data(t), x.ctypes.data, x.nbytes)
+    g = base.ggml_gelu(ctx, t)
+    gf = base.ggml_new_graph(ctx)
+    base.ggml_build_forward_expand(gf, g)
+    if cpu.ggml_graph_compute_with_ctx(ctx, gf, 1) != 0:
+        sys.exit("ggml graph compute failed")
+    y = np.zeros_like(x)
+    ctypes.memmove(y.ctypes.data, base.ggml_get_data(g), y.nbytes)
+    base.ggml_free(ctx)
+    out.record(ACTIVATION, 0, "ggml_gelu", x.size, x, y)
+
+
 def main():
     cmd, path = sys.argv[1], sys.argv[2]
     out = Out(path)
@@ -235,6 +276,8 @@ def main():
         cmd_ggml(out)
     elif cmd == "ggml-dot":
         cmd_ggml_dot(out)
+    elif cmd == "ggml-gelu":
+        cmd_ggml_gelu(out)
     else:
         sys.exit(f"unknown command {cmd}")
     out.f.close()
