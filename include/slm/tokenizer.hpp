@@ -48,7 +48,7 @@ class Tokenizer {
   static Tokenizer from_data(tokenizer::VocabData data);
 
   // Text -> ids. Never fails on any byte sequence (invalid UTF-8 is tokenized one byte at a
-  // time, as llama.cpp does).
+  // time, as llama.cpp does); only text of 2 GiB or more is refused (slm::Error, Argument).
   //   add_special:   add BOS/EOS where the vocabulary asks for them (add_bos()/add_eos()).
   //   parse_special: text of control tokens (e.g. "<start_of_turn>", "<|im_end|>") becomes
   //                  that token; otherwise such text is tokenized as ordinary text.

@@ -307,6 +307,11 @@ Tokenizer Tokenizer::from_data(tokenizer::VocabData data) {
 std::vector<std::int32_t> Tokenizer::encode(std::string_view text, bool add_special,
                                             bool parse_special) const {
   const Impl& v = *impl_;
+  // Symbol links are 32-bit; no prompt comes near this.
+  if (text.size() >= 0x7FFFFFFF) {
+    throw Error(Error::Kind::Argument, "text of " + std::to_string(text.size()) +
+                                           " bytes is too long to tokenize", v.source);
+  }
   std::vector<std::int32_t> out;
   out.reserve(text.size() / 2 + 2);
   if (add_special && v.add_bos) out.push_back(v.bos);
