@@ -107,13 +107,15 @@ class Tokenizer {
   // Notes from loading the caller may want to log (e.g. a missing pre-tokenizer name).
   const std::vector<std::string>& warnings() const noexcept;
 
+  class Impl;  // src/tokenizer/tokenizer_impl.hpp
+
   // Streaming detokenizer: feed ids one at a time, get text that is always whole UTF-8
   // characters (a character split across tokens, e.g. an emoji made of byte tokens, is held
   // back until complete). Pieces are token_to_piece(id, render_special); clean_spaces is not
   // applied. strip_leading_space: drop one leading space from the first piece when the
   // vocabulary adds a space prefix (set it when decoding a sequence from its start, as
   // decode() does; leave it off for generated text that continues a prompt).
-  // The Tokenizer must outlive the Decoder.
+  // The decoder shares the vocabulary (it stays valid after the Tokenizer is gone).
   class Decoder {
    public:
     explicit Decoder(const Tokenizer& tokenizer, bool render_special = false,
@@ -123,14 +125,13 @@ class Tokenizer {
     void reset();
 
    private:
-    const Tokenizer* tokenizer_;
+    std::shared_ptr<const Impl> impl_;
     bool render_special_;
     bool strip_leading_space_;
     bool first_ = true;
     Utf8Stream stream_;
   };
 
-  class Impl;
   const Impl& impl() const noexcept { return *impl_; }
 
  private:

@@ -34,13 +34,14 @@ std::string Utf8Stream::flush() {
 
 Tokenizer::Decoder::Decoder(const Tokenizer& tokenizer, bool render_special,
                             bool strip_leading_space)
-    : tokenizer_(&tokenizer),
+    : impl_(tokenizer.impl_),
       render_special_(render_special),
       strip_leading_space_(strip_leading_space) {}
 
 std::string Tokenizer::Decoder::push(std::int32_t id) {
-  std::string piece = tokenizer_->token_to_piece(id, render_special_);
-  if (first_ && strip_leading_space_ && tokenizer_->add_space_prefix() && !piece.empty() &&
+  impl_->check_id(id);
+  std::string piece = impl_->make_piece(id, render_special_);
+  if (first_ && strip_leading_space_ && impl_->add_space_prefix && !piece.empty() &&
       piece.front() == ' ') {
     piece.erase(0, 1);
   }
