@@ -1,7 +1,12 @@
 #pragma once
 // A persistent pool of worker threads owned by one Session: created once, reused for every
 // parallel_for (no thread is created per token). The calling thread takes part as thread 0.
+//
+// Decoding one token runs a dozen parallel_for per layer, each only tens of microseconds long,
+// so waking sleeping threads through a condition variable every time would cost as much as the
+// work. Idle workers therefore spin briefly on an atomic job counter before they sleep.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -42,10 +47,11 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable start_cv_, done_cv_;
-  std::uint64_t generation_ = 0;  // bumped per job; workers run each generation once
-  int pending_ = 0;               // workers still running the current job
-  bool stop_ = false;
-  // The current job (written under mutex_ before generation_ is bumped).
+  std::atomic<std::uint64_t> generation_{0};  // bumped per job; workers run each one once
+  std::atomic<int> pending_{0};               // workers still running the current job
+  std::atomic<bool> stop_{false};
+  int sleepers_ = 0;  // workers blocked on start_cv_ (guarded by mutex_)
+  // The current job (written before generation_ is bumped, read after it is seen).
   Trampoline fn_ = nullptr;
   void* ctx_ = nullptr;
   std::int64_t n_ = 0;
