@@ -35,28 +35,56 @@ std::string_view value_type_name(ValueType t) noexcept {
 
 namespace {
 
-template <class T> struct TypeName;
-template <> struct TypeName<bool> { static constexpr const char* name = "bool"; };
-template <> struct TypeName<std::uint8_t> { static constexpr const char* name = "u8"; };
-template <> struct TypeName<std::uint16_t> { static constexpr const char* name = "u16"; };
-template <> struct TypeName<std::uint32_t> { static constexpr const char* name = "u32"; };
-template <> struct TypeName<std::uint64_t> { static constexpr const char* name = "u64"; };
-template <> struct TypeName<std::int8_t> { static constexpr const char* name = "i8"; };
-template <> struct TypeName<std::int16_t> { static constexpr const char* name = "i16"; };
-template <> struct TypeName<std::int32_t> { static constexpr const char* name = "i32"; };
-template <> struct TypeName<std::int64_t> { static constexpr const char* name = "i64"; };
-template <> struct TypeName<float> { static constexpr const char* name = "f32"; };
-template <> struct TypeName<double> { static constexpr const char* name = "f64"; };
-template <> struct TypeName<std::string> { static constexpr const char* name = "string"; };
-template <> struct TypeName<std::vector<std::string>> { static constexpr const char* name = "array of strings"; };
-template <> struct TypeName<std::vector<float>> { static constexpr const char* name = "array of f32"; };
-template <> struct TypeName<std::vector<std::int32_t>> { static constexpr const char* name = "array of i32"; };
-template <> struct TypeName<std::vector<std::uint32_t>> { static constexpr const char* name = "array of u32"; };
+// The requested type, named as in messages.
+template <class T>
+constexpr const char* type_name() {
+  if constexpr (std::is_same_v<T, bool>) {
+    return "bool";
+  } else if constexpr (std::is_same_v<T, std::uint8_t>) {
+    return "u8";
+  } else if constexpr (std::is_same_v<T, std::uint16_t>) {
+    return "u16";
+  } else if constexpr (std::is_same_v<T, std::uint32_t>) {
+    return "u32";
+  } else if constexpr (std::is_same_v<T, std::uint64_t>) {
+    return "u64";
+  } else if constexpr (std::is_same_v<T, std::int8_t>) {
+    return "i8";
+  } else if constexpr (std::is_same_v<T, std::int16_t>) {
+    return "i16";
+  } else if constexpr (std::is_same_v<T, std::int32_t>) {
+    return "i32";
+  } else if constexpr (std::is_same_v<T, std::int64_t>) {
+    return "i64";
+  } else if constexpr (std::is_same_v<T, float>) {
+    return "f32";
+  } else if constexpr (std::is_same_v<T, double>) {
+    return "f64";
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return "string";
+  } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    return "array of strings";
+  } else if constexpr (std::is_same_v<T, std::vector<float>>) {
+    return "array of f32";
+  } else if constexpr (std::is_same_v<T, std::vector<std::int32_t>>) {
+    return "array of i32";
+  } else if constexpr (std::is_same_v<T, std::vector<std::uint32_t>>) {
+    return "array of u32";
+  } else {
+    static_assert(!sizeof(T), "unsupported type for File::get");
+  }
+}
 
 bool is_integer(ValueType t) {
   switch (t) {
-    case ValueType::U8: case ValueType::I8: case ValueType::U16: case ValueType::I16:
-    case ValueType::U32: case ValueType::I32: case ValueType::U64: case ValueType::I64: return true;
+    case ValueType::U8:
+    case ValueType::I8:
+    case ValueType::U16:
+    case ValueType::I16:
+    case ValueType::U32:
+    case ValueType::I32:
+    case ValueType::U64:
+    case ValueType::I64: return true;
     default: return false;
   }
 }
@@ -71,15 +99,15 @@ std::optional<T> convert(const Value& v, std::string& why) {
       using L = std::numeric_limits<T>;
       if (const auto* u = std::get_if<std::uint64_t>(&v.data)) {
         if (*u <= static_cast<std::uint64_t>(L::max())) return static_cast<T>(*u);
-        why = "value " + std::to_string(*u) + " does not fit in " + TypeName<T>::name;
+        why = "value " + std::to_string(*u) + " does not fit in " + type_name<T>();
         return std::nullopt;
       }
       const std::int64_t s = std::get<std::int64_t>(v.data);
-      const bool fits = std::is_signed_v<T> ? (s >= static_cast<std::int64_t>(L::min()) &&
-                                               s <= static_cast<std::int64_t>(L::max()))
-                                            : (s >= 0 && static_cast<std::uint64_t>(s) <= static_cast<std::uint64_t>(L::max()));
+      const bool fits = std::is_signed_v<T>
+                            ? (s >= static_cast<std::int64_t>(L::min()) && s <= static_cast<std::int64_t>(L::max()))
+                            : (s >= 0 && static_cast<std::uint64_t>(s) <= static_cast<std::uint64_t>(L::max()));
       if (fits) return static_cast<T>(s);
-      why = "value " + std::to_string(s) + " does not fit in " + TypeName<T>::name;
+      why = "value " + std::to_string(s) + " does not fit in " + type_name<T>();
       return std::nullopt;
     }
   } else if constexpr (std::is_floating_point_v<T>) {
@@ -97,7 +125,7 @@ std::optional<T> convert(const Value& v, std::string& why) {
         auto e = convert<E>(a.items[i], inner);
         if (!e) {
           why = "element " + std::to_string(i) + ": " +
-                (inner.empty() ? "expected " + std::string(TypeName<E>::name) + ", found " +
+                (inner.empty() ? "expected " + std::string(type_name<E>()) + ", found " +
                                      std::string(value_type_name(a.items[i].type))
                                : inner);
           return std::nullopt;
@@ -124,7 +152,7 @@ std::optional<T> File::get_optional(std::string_view key) const {
   std::string why;
   auto out = convert<T>(kv->value, why);
   if (!out) {
-    if (why.empty()) why = std::string("expected ") + TypeName<T>::name + ", found " + describe(kv->value);
+    if (why.empty()) why = std::string("expected ") + type_name<T>() + ", found " + describe(kv->value);
     throw Error(Error::Kind::Format, why, path(), kv->key, kv->offset);
   }
   return out;
@@ -137,8 +165,8 @@ T File::get(std::string_view key) const {
   return std::move(*v);
 }
 
-#define SLM_GGUF_INSTANTIATE(T)                                            \
-  template T File::get<T>(std::string_view) const;                         \
+#define SLM_GGUF_INSTANTIATE(T)                    \
+  template T File::get<T>(std::string_view) const; \
   template std::optional<T> File::get_optional<T>(std::string_view) const;
 SLM_GGUF_INSTANTIATE(bool)
 SLM_GGUF_INSTANTIATE(std::uint8_t)

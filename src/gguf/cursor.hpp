@@ -68,8 +68,8 @@ class Cursor {
  private:
   void need(std::uint64_t n, std::string_view what) const {
     if (n > remaining())
-      fail(pos_, "unexpected end of file reading " + std::string(what) + " (" + std::to_string(n) +
-                     " bytes needed, " + std::to_string(remaining()) + " remain)");
+      fail(pos_, "unexpected end of file reading " + std::string(what) + " (" + std::to_string(n) + " bytes needed, " +
+                     std::to_string(remaining()) + " remain)");
   }
 
   std::span<const std::uint8_t> bytes_;

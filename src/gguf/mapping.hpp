@@ -30,8 +30,8 @@ class Mapping {
 
   const std::uint8_t* data_ = nullptr;
   std::uint64_t size_ = 0;
-  void* mapped_ = nullptr;            // non-null when data_ points into an mmap
-  std::vector<std::uint8_t> owned_;   // the bytes when not mapped
+  void* mapped_ = nullptr;           // non-null when data_ points into an mmap
+  std::vector<std::uint8_t> owned_;  // the bytes when not mapped
 };
 
 }  // namespace slm::gguf

@@ -6,6 +6,8 @@
 // arrays additionally draw from a per-file element budget, because one encoded byte becomes
 // a whole Value in memory.
 
+#include "gguf/reader.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cstdint>
@@ -17,7 +19,6 @@
 #include "gguf/cursor.hpp"
 #include "gguf/format.hpp"
 #include "gguf/mapping.hpp"
-#include "gguf/reader.hpp"
 
 namespace slm::gguf {
 
@@ -40,10 +41,17 @@ constexpr std::uint64_t kReserveLimit = 1 << 16;
 
 std::uint64_t min_value_bytes(ValueType t) {
   switch (t) {
-    case ValueType::U8: case ValueType::I8: case ValueType::Bool: return 1;
-    case ValueType::U16: case ValueType::I16: return 2;
-    case ValueType::U32: case ValueType::I32: case ValueType::F32: return 4;
-    case ValueType::U64: case ValueType::I64: case ValueType::F64: return 8;
+    case ValueType::U8:
+    case ValueType::I8:
+    case ValueType::Bool: return 1;
+    case ValueType::U16:
+    case ValueType::I16: return 2;
+    case ValueType::U32:
+    case ValueType::I32:
+    case ValueType::F32: return 4;
+    case ValueType::U64:
+    case ValueType::I64:
+    case ValueType::F64: return 8;
     case ValueType::String: return 8;
     case ValueType::Array: return 4 + 8;
   }
@@ -159,8 +167,7 @@ class Parser {
 
   Value array(int depth) {
     const std::uint64_t at = c_.pos();
-    if (depth > kMaxArrayDepth)
-      c_.fail(at, "arrays nested deeper than " + std::to_string(kMaxArrayDepth) + " levels");
+    if (depth > kMaxArrayDepth) c_.fail(at, "arrays nested deeper than " + std::to_string(kMaxArrayDepth) + " levels");
     const ValueType elem = value_type("array element type");
     const auto n = c_.read<std::uint64_t>("the array length");
     const std::uint64_t min = min_value_bytes(elem);
@@ -168,8 +175,10 @@ class Parser {
       c_.fail(at, "array of " + std::to_string(n) + " " + std::string(value_type_name(elem)) +
                       " elements cannot fit in the " + std::to_string(c_.remaining()) + " bytes that remain");
     if (n > elements_left_)
-      c_.fail(at, "metadata arrays hold more than " + std::to_string(options_.max_array_elements) +
-                      " elements in total (OpenOptions::max_array_elements)", Error::Kind::Resource);
+      c_.fail(at,
+              "metadata arrays hold more than " + std::to_string(options_.max_array_elements) +
+                  " elements in total (OpenOptions::max_array_elements)",
+              Error::Kind::Resource);
     elements_left_ -= n;
     std::vector<Value> items;
     items.reserve(n);
@@ -188,8 +197,8 @@ class Parser {
     if (a == 0) c_.fail(kv.offset, "alignment 0 is invalid");
     if (!std::has_single_bit(a)) c_.fail(kv.offset, "alignment " + std::to_string(a) + " is not a power of two");
     if (a > format::kMaxAlignment)
-      c_.fail(kv.offset, "alignment " + std::to_string(a) + " exceeds the limit of " +
-                             std::to_string(format::kMaxAlignment));
+      c_.fail(kv.offset,
+              "alignment " + std::to_string(a) + " exceeds the limit of " + std::to_string(format::kMaxAlignment));
     f_.alignment = a;
     c_.set_where({});
   }
@@ -235,7 +244,7 @@ class Parser {
     t.type = info->type;
     if (t.ne[0] % info->block_elems != 0)
       c_.fail(dims_at + 4, "row length " + std::to_string(t.ne[0]) + " is not a multiple of the " +
-                           std::string(info->name) + " block size " + std::to_string(info->block_elems));
+                               std::string(info->name) + " block size " + std::to_string(info->block_elems));
     std::uint64_t bytes = static_cast<std::uint64_t>(t.ne[0] / info->block_elems);
     bool overflow = mul_overflows(bytes, static_cast<std::uint64_t>(info->block_bytes), &bytes);
     for (int d = 1; d < format::kMaxDims; ++d)
@@ -270,9 +279,8 @@ class Parser {
     }
     std::vector<std::size_t> order(f_.tensors.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return f_.tensors[a].offset < f_.tensors[b].offset;
-    });
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return f_.tensors[a].offset < f_.tensors[b].offset; });
     for (std::size_t k = 1; k < order.size(); ++k) {
       const TensorInfo& prev = f_.tensors[order[k - 1]];
       const TensorInfo& cur = f_.tensors[order[k]];

@@ -59,7 +59,8 @@ void put_value(Buffer& b, const Value& v, const std::string& key) {
         for (const Value& item : a.items) {
           if (item.type != a.elem_type)
             bad_argument("array of " + std::string(value_type_name(a.elem_type)) + " holds a " +
-                             std::string(value_type_name(item.type)), key);
+                             std::string(value_type_name(item.type)),
+                         key);
           put_value(b, item, key);
         }
         return;
@@ -75,7 +76,8 @@ std::uint64_t tensor_bytes(kernels::DType type, std::span<const std::int64_t> sh
   const kernels::DTypeInfo* known = kernels::dtype_info(static_cast<std::uint32_t>(type));
   if (!known) bad_argument("unknown tensor type " + std::to_string(static_cast<std::uint32_t>(type)), name);
   const auto& info = *known;
-  if (shape.size() > static_cast<std::size_t>(format::kMaxDims)) bad_argument("a tensor has at most 4 dimensions", name);
+  if (shape.size() > static_cast<std::size_t>(format::kMaxDims))
+    bad_argument("a tensor has at most 4 dimensions", name);
   for (auto ne : shape)
     if (ne <= 0) bad_argument("dimensions must be positive", name);
   const std::int64_t ne0 = shape.empty() ? 1 : shape[0];  // no dimensions: a scalar
@@ -100,8 +102,7 @@ void Writer::add_tensor(std::string name, kernels::DType type, std::span<const s
   tensors_.push_back({std::move(name), type, {shape.begin(), shape.end()}, data, {}, false, {}, n});
 }
 
-void Writer::add_tensor(std::string name, kernels::DType type, std::span<const std::int64_t> shape,
-                        Producer produce) {
+void Writer::add_tensor(std::string name, kernels::DType type, std::span<const std::int64_t> shape, Producer produce) {
   const std::uint64_t n = tensor_bytes(type, shape, name);
   tensors_.push_back({std::move(name), type, {shape.begin(), shape.end()}, {}, {}, false, std::move(produce), n});
 }
@@ -195,11 +196,14 @@ void Writer::write_impl(const Sink* sink, Layout& layout) const {
       std::uint64_t produced = 0;
       t.produce([&](std::span<const std::uint8_t> piece) {
         produced += piece.size();
-        if (produced > t.n_bytes) bad_argument("producer wrote more than the tensor's " + std::to_string(t.n_bytes) + " bytes", t.name);
+        if (produced > t.n_bytes)
+          bad_argument("producer wrote more than the tensor's " + std::to_string(t.n_bytes) + " bytes", t.name);
         (*sink)(piece);
       });
       if (produced != t.n_bytes)
-        bad_argument("producer wrote " + std::to_string(produced) + " bytes, the shape needs " + std::to_string(t.n_bytes), t.name);
+        bad_argument(
+            "producer wrote " + std::to_string(produced) + " bytes, the shape needs " + std::to_string(t.n_bytes),
+            t.name);
     } else {
       (*sink)(t.bytes());
     }

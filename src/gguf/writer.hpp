@@ -33,7 +33,7 @@ struct Layout {
   struct TensorInfo {
     std::uint64_t record;  // the name's length field
     std::uint64_t n_dims;
-    std::uint64_t dims;    // the first dimension
+    std::uint64_t dims;  // the first dimension
     std::uint64_t type;
     std::uint64_t offset;  // the offset field
     std::uint64_t end;
@@ -41,9 +41,9 @@ struct Layout {
   std::uint64_t version_field = 4, n_tensors_field = 8, n_kv_field = 16;
   std::vector<Kv> kvs;
   std::vector<TensorInfo> tensor_infos;
-  std::uint64_t infos_end = 0;   // where the tensor infos end (padding follows)
-  std::uint64_t data_offset = 0;  // start of the data section
-  std::vector<std::uint64_t> tensor_data;  // absolute start of each tensor's bytes
+  std::uint64_t infos_end = 0;                // where the tensor infos end (padding follows)
+  std::uint64_t data_offset = 0;              // start of the data section
+  std::vector<std::uint64_t> tensor_data;     // absolute start of each tensor's bytes
   std::vector<std::uint64_t> tensor_offsets;  // the same, relative to the data section
   std::uint64_t file_size = 0;
   std::uint64_t alignment = 0;
@@ -88,7 +88,7 @@ class Writer {
     std::span<const std::uint8_t> data;  // borrowed, unless is_owned
     std::vector<std::uint8_t> owned;
     bool is_owned;
-    Producer produce;        // set: bytes come from it at write time
+    Producer produce;  // set: bytes come from it at write time
     std::uint64_t n_bytes;
     std::span<const std::uint8_t> bytes() const { return is_owned ? std::span<const std::uint8_t>(owned) : data; }
   };

@@ -66,10 +66,14 @@ TEST(Accessors, IntegersConvertWhenTheValueFits) {
   EXPECT_EQ(f.get<std::int8_t>("i8"), -128);
   EXPECT_EQ(f.get<std::int64_t>("i8"), -128);
   EXPECT_EQ(f.get<std::uint64_t>("u64.big"), std::numeric_limits<std::uint64_t>::max());
-  expect_error<std::uint8_t>(fx, "u32", [&] { (void)f.get<std::uint8_t>("u32"); }, "does not fit in u8");
-  expect_error<std::uint32_t>(fx, "i32.neg", [&] { (void)f.get<std::uint32_t>("i32.neg"); }, "does not fit in u32");
-  expect_error<std::int64_t>(fx, "u64.big", [&] { (void)f.get<std::int64_t>("u64.big"); }, "does not fit in i64");
-  expect_error<std::uint64_t>(fx, "i8", [&] { (void)f.get<std::uint64_t>("i8"); }, "-128 does not fit");
+  expect_error<std::uint8_t>(
+      fx, "u32", [&] { (void)f.get<std::uint8_t>("u32"); }, "does not fit in u8");
+  expect_error<std::uint32_t>(
+      fx, "i32.neg", [&] { (void)f.get<std::uint32_t>("i32.neg"); }, "does not fit in u32");
+  expect_error<std::int64_t>(
+      fx, "u64.big", [&] { (void)f.get<std::int64_t>("u64.big"); }, "does not fit in i64");
+  expect_error<std::uint64_t>(
+      fx, "i8", [&] { (void)f.get<std::uint64_t>("i8"); }, "-128 does not fit");
 }
 
 TEST(Accessors, NoConversionBetweenKinds) {
@@ -80,11 +84,16 @@ TEST(Accessors, NoConversionBetweenKinds) {
   EXPECT_DOUBLE_EQ(f.get<double>("f64"), 1e-300);
   EXPECT_TRUE(f.get<bool>("bool"));
   EXPECT_EQ(f.get<std::string>("str"), "llama");
-  expect_error<float>(fx, "u32", [&] { (void)f.get<float>("u32"); }, "expected f32, found u32");
-  expect_error<std::uint32_t>(fx, "f32", [&] { (void)f.get<std::uint32_t>("f32"); }, "expected u32, found f32");
-  expect_error<bool>(fx, "u32", [&] { (void)f.get<bool>("u32"); }, "expected bool");
-  expect_error<std::string>(fx, "strs", [&] { (void)f.get<std::string>("strs"); }, "found array of string");
-  expect_error<std::int32_t>(fx, "str", [&] { (void)f.get<std::int32_t>("str"); }, "expected i32, found string");
+  expect_error<float>(
+      fx, "u32", [&] { (void)f.get<float>("u32"); }, "expected f32, found u32");
+  expect_error<std::uint32_t>(
+      fx, "f32", [&] { (void)f.get<std::uint32_t>("f32"); }, "expected u32, found f32");
+  expect_error<bool>(
+      fx, "u32", [&] { (void)f.get<bool>("u32"); }, "expected bool");
+  expect_error<std::string>(
+      fx, "strs", [&] { (void)f.get<std::string>("strs"); }, "found array of string");
+  expect_error<std::int32_t>(
+      fx, "str", [&] { (void)f.get<std::int32_t>("str"); }, "expected i32, found string");
 }
 
 TEST(Accessors, Arrays) {
@@ -94,14 +103,15 @@ TEST(Accessors, Arrays) {
   EXPECT_EQ(f.get<std::vector<float>>("f32s"), (std::vector<float>{1.5f, -2.0f}));
   EXPECT_EQ(f.get<std::vector<std::int32_t>>("i32s"), (std::vector<std::int32_t>{-3, 4}));
   EXPECT_EQ(f.get<std::vector<std::uint32_t>>("u32s"), (std::vector<std::uint32_t>{7, 0xFFFFFFFFu}));
-  expect_error<std::vector<std::int32_t>>(fx, "u32s", [&] { (void)f.get<std::vector<std::int32_t>>("u32s"); },
-                                          "element 1: value 4294967295 does not fit in i32");
-  expect_error<std::vector<std::uint32_t>>(fx, "i32s", [&] { (void)f.get<std::vector<std::uint32_t>>("i32s"); },
-                                           "element 0");
-  expect_error<std::vector<float>>(fx, "i32s", [&] { (void)f.get<std::vector<float>>("i32s"); },
-                                   "expected f32, found i32");
-  expect_error<std::vector<std::string>>(fx, "str", [&] { (void)f.get<std::vector<std::string>>("str"); },
-                                         "expected array of strings, found string");
+  expect_error<std::vector<std::int32_t>>(
+      fx, "u32s", [&] { (void)f.get<std::vector<std::int32_t>>("u32s"); },
+      "element 1: value 4294967295 does not fit in i32");
+  expect_error<std::vector<std::uint32_t>>(
+      fx, "i32s", [&] { (void)f.get<std::vector<std::uint32_t>>("i32s"); }, "element 0");
+  expect_error<std::vector<float>>(
+      fx, "i32s", [&] { (void)f.get<std::vector<float>>("i32s"); }, "expected f32, found i32");
+  expect_error<std::vector<std::string>>(
+      fx, "str", [&] { (void)f.get<std::vector<std::string>>("str"); }, "expected array of strings, found string");
 }
 
 TEST(Accessors, MissingKeys) {
@@ -110,9 +120,11 @@ TEST(Accessors, MissingKeys) {
   EXPECT_EQ(f.find("nope"), nullptr);
   EXPECT_FALSE(f.get_optional<std::uint32_t>("nope").has_value());
   EXPECT_EQ(f.get_optional<std::uint32_t>("u32"), 300u);
-  expect_error<std::uint32_t>(fx, "nope", [&] { (void)f.get<std::uint32_t>("nope"); }, "missing", false);
+  expect_error<std::uint32_t>(
+      fx, "nope", [&] { (void)f.get<std::uint32_t>("nope"); }, "missing", false);
   // get_optional still rejects a present key of the wrong type.
-  expect_error<std::string>(fx, "u32", [&] { (void)f.get_optional<std::string>("u32"); }, "expected string");
+  expect_error<std::string>(
+      fx, "u32", [&] { (void)f.get_optional<std::string>("u32"); }, "expected string");
 }
 
 }  // namespace

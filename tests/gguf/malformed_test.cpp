@@ -66,9 +66,9 @@ void expect_rejected(const Bytes& bytes, const Expect& x, const OpenOptions& opt
   } catch (const Error& e) {
     check(e, x, "bad.gguf");
   }
-  const fs::path path = fs::temp_directory_path() /
-                        ("slm_gguf_malformed_" + std::to_string(::getpid()) + "_" +
-                         ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".gguf");
+  const fs::path path =
+      fs::temp_directory_path() / ("slm_gguf_malformed_" + std::to_string(::getpid()) + "_" +
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".gguf");
   {
     std::ofstream out(path, std::ios::binary);
     out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
@@ -128,7 +128,8 @@ TEST(Malformed, Versions) {
   for (std::uint32_t v : {0u, 1u, 4u, 99u}) {
     auto s = sample();
     poke(s.bytes, 4, v);
-    expect_rejected(s.bytes, {v == 0 ? Kind::Format : Kind::Unsupported, "GGUF version " + std::to_string(v) + " is not supported", 4});
+    expect_rejected(s.bytes, {v == 0 ? Kind::Format : Kind::Unsupported,
+                              "GGUF version " + std::to_string(v) + " is not supported", 4});
   }
   auto s = sample();
   poke(s.bytes, 4, std::uint32_t{3} << 24);  // version 3 written big-endian
@@ -169,8 +170,8 @@ TEST(Malformed, TruncatedAtEveryByteOfHeaderMetadataAndInfos) {
       EXPECT_TRUE(e.has_offset()) << e.what();
       EXPECT_LE(e.offset(), n) << e.what();
       const std::string m = e.message();
-      EXPECT_TRUE(m.find("unexpected end of file") != std::string::npos || m.find("cannot fit") != std::string::npos || m.find("truncated file?") != std::string::npos ||
-                  m.find("runs past the end") != std::string::npos)
+      EXPECT_TRUE(m.find("unexpected end of file") != std::string::npos || m.find("cannot fit") != std::string::npos ||
+                  m.find("truncated file?") != std::string::npos || m.find("runs past the end") != std::string::npos)
           << m;
     }
   }
@@ -180,7 +181,8 @@ TEST(Malformed, TruncatedAtEverySectionBoundary) {
   const auto s = sample();
   std::vector<std::uint64_t> cuts = {4, 8, 16, 24};
   for (const auto& k : s.layout.kvs) cuts.insert(cuts.end(), {k.record, k.type, k.value, k.end});
-  for (const auto& t : s.layout.tensor_infos) cuts.insert(cuts.end(), {t.record, t.n_dims, t.dims, t.type, t.offset, t.end});
+  for (const auto& t : s.layout.tensor_infos)
+    cuts.insert(cuts.end(), {t.record, t.n_dims, t.dims, t.type, t.offset, t.end});
   cuts.push_back(s.layout.data_offset);
   for (auto d : s.layout.tensor_data) cuts.insert(cuts.end(), {d, d + 1});
   cuts.push_back(s.layout.tensor_data[2] + 11);  // the last tensor's last byte (its padding may be absent)
@@ -273,7 +275,8 @@ TEST(Malformed, ArrayBombHitsTheElementBudget) {
   // ...but not within a budget of 1000 elements, which is checked before allocating.
   OpenOptions o;
   o.max_array_elements = 1000;
-  expect_rejected(s.bytes, {Kind::Resource, "metadata arrays hold more than 1000 elements", s.layout.kvs[4].value, "bomb"}, o);
+  expect_rejected(s.bytes,
+                  {Kind::Resource, "metadata arrays hold more than 1000 elements", s.layout.kvs[4].value, "bomb"}, o);
   // The budget counts elements of all arrays together: the two vocab arrays hold 4.
   o.max_array_elements = 3;
   expect_rejected(sample().bytes, {Kind::Resource, "more than 3 elements", sample().layout.kvs[3].value}, o);
@@ -286,7 +289,8 @@ TEST(Malformed, DefaultBudgetStopsAFiveMillionElementArray) {
   const std::uint64_t n = 5'000'000;
   poke(s.bytes, s.layout.kvs[4].value + 4, n);
   s.bytes.resize(s.bytes.size() + n);
-  expect_rejected(s.bytes, {Kind::Resource, "metadata arrays hold more than 4194304 elements", s.layout.kvs[4].value, "big"});
+  expect_rejected(s.bytes,
+                  {Kind::Resource, "metadata arrays hold more than 4194304 elements", s.layout.kvs[4].value, "big"});
 }
 
 TEST(Malformed, UnknownValueType) {
@@ -306,9 +310,9 @@ TEST(Malformed, BoolThatIsNeitherZeroNorOne) {
 
 TEST(Malformed, DuplicateKey) {
   auto s = sample([](Writer& w) { w.add("llama.block_count", Value::u32(3)); });
-  expect_rejected(s.bytes, {Kind::Format, "duplicate metadata key (first at offset " +
-                                              std::to_string(s.layout.kvs[1].record) + ")",
-                            s.layout.kvs[4].record, "llama.block_count"});
+  expect_rejected(
+      s.bytes, {Kind::Format, "duplicate metadata key (first at offset " + std::to_string(s.layout.kvs[1].record) + ")",
+                s.layout.kvs[4].record, "llama.block_count"});
 }
 
 TEST(Malformed, EmptyKey) {
@@ -340,7 +344,8 @@ TEST(Malformed, TensorNames) {
   expect_rejected(s.bytes, {Kind::Format, "empty tensor name", s.layout.tensor_infos[3].record});
   const std::string long_name(64, 'n');
   s = sample([&](Writer& w) { w.add_tensor(long_name, DType::F32, std::vector<std::int64_t>{1}, Bytes(4)); });
-  expect_rejected(s.bytes, {Kind::Format, "tensor name length 64 exceeds the limit of 63", s.layout.tensor_infos[3].record});
+  expect_rejected(s.bytes,
+                  {Kind::Format, "tensor name length 64 exceeds the limit of 63", s.layout.tensor_infos[3].record});
   // 63 bytes is the longest name allowed.
   s = sample([&](Writer& w) { w.add_tensor(long_name.substr(1), DType::F32, std::vector<std::int64_t>{1}, Bytes(4)); });
   EXPECT_NO_THROW(File::from_bytes(s.bytes));
@@ -348,7 +353,8 @@ TEST(Malformed, TensorNames) {
 
 TEST(Malformed, DuplicateTensorName) {
   auto s = sample([](Writer& w) { w.add_tensor("b.weight", DType::F32, std::vector<std::int64_t>{1}, Bytes(4)); });
-  expect_rejected(s.bytes, {Kind::Format, "duplicate tensor name (first is tensor #1)", s.layout.tensor_infos[3].record, "b.weight"});
+  expect_rejected(s.bytes, {Kind::Format, "duplicate tensor name (first is tensor #1)", s.layout.tensor_infos[3].record,
+                            "b.weight"});
 }
 
 TEST(Malformed, TooManyDims) {
@@ -371,7 +377,8 @@ TEST(Malformed, ZeroAndNegativeDims) {
 TEST(Malformed, HugeDimsRunPastTheFile) {
   auto s = sample();
   poke(s.bytes, s.layout.tensor_infos[0].dims + 8, std::int64_t{1} << 40);
-  expect_rejected(s.bytes, {Kind::Format, "runs past the end of the file", s.layout.tensor_infos[0].offset, "a.weight"});
+  expect_rejected(s.bytes,
+                  {Kind::Format, "runs past the end of the file", s.layout.tensor_infos[0].offset, "a.weight"});
 }
 
 TEST(Malformed, DimsWhoseProductOverflows) {
@@ -407,7 +414,8 @@ TEST(Malformed, UnknownTensorType) {
 
 TEST(Malformed, UnsupportedTensorType) {
   auto s = sample([](Writer& w) { w.add_tensor("q2", DType::Q2_K, std::vector<std::int64_t>{256}, Bytes(84)); });
-  expect_rejected(s.bytes, {Kind::Unsupported, "tensor type Q2_K is not supported", s.layout.tensor_infos[3].type, "q2"});
+  expect_rejected(s.bytes,
+                  {Kind::Unsupported, "tensor type Q2_K is not supported", s.layout.tensor_infos[3].type, "q2"});
   OpenOptions o;
   o.allow_unsupported_types = true;
   const File f = File::from_bytes(s.bytes, "q2.gguf", o);
@@ -415,26 +423,31 @@ TEST(Malformed, UnsupportedTensorType) {
 }
 
 TEST(Malformed, OffsetPastEndOfFile) {
-  for (std::uint64_t off : {std::uint64_t{1} << 20, ~std::uint64_t{0} - 31}) {  // the second overflows data_offset + off
+  for (std::uint64_t off :
+       {std::uint64_t{1} << 20, ~std::uint64_t{0} - 31}) {  // the second overflows data_offset + off
     auto s = sample();
     poke(s.bytes, s.layout.tensor_infos[0].offset, off);
-    expect_rejected(s.bytes, {Kind::Format, "runs past the end of the file", s.layout.tensor_infos[0].offset, "a.weight"});
+    expect_rejected(s.bytes,
+                    {Kind::Format, "runs past the end of the file", s.layout.tensor_infos[0].offset, "a.weight"});
   }
 }
 
 TEST(Malformed, MisalignedOffset) {
   auto s = sample();
   poke(s.bytes, s.layout.tensor_infos[2].offset, s.layout.tensor_offsets[2] + 4);
-  expect_rejected(s.bytes, {Kind::Format, "is not a multiple of the alignment 32", s.layout.tensor_infos[2].offset, "c.bias"});
+  expect_rejected(s.bytes,
+                  {Kind::Format, "is not a multiple of the alignment 32", s.layout.tensor_infos[2].offset, "c.bias"});
 }
 
 TEST(Malformed, OverlappingTensors) {
   auto s = sample();
   poke(s.bytes, s.layout.tensor_infos[2].offset, s.layout.tensor_offsets[1] + 128);  // inside b.weight (136 bytes)
-  expect_rejected(s.bytes, {Kind::Format, "tensor data overlaps tensor 'b.weight'", s.layout.tensor_infos[2].offset, "c.bias"});
+  expect_rejected(s.bytes,
+                  {Kind::Format, "tensor data overlaps tensor 'b.weight'", s.layout.tensor_infos[2].offset, "c.bias"});
   s = sample();
   poke(s.bytes, s.layout.tensor_infos[0].offset, s.layout.tensor_offsets[1]);  // a.weight onto b.weight
-  expect_rejected(s.bytes, {Kind::Format, "tensor data overlaps tensor 'a.weight'", s.layout.tensor_infos[1].offset, "b.weight"});
+  expect_rejected(
+      s.bytes, {Kind::Format, "tensor data overlaps tensor 'a.weight'", s.layout.tensor_infos[1].offset, "b.weight"});
 }
 
 // --- random damage ----------------------------------------------------------------------

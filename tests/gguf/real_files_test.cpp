@@ -11,9 +11,9 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
-#include <optional>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -105,8 +105,8 @@ std::string dump(const File& f) {
 // Runs the Python oracle; nullopt (with a reason) when Python or the gguf package is missing.
 std::optional<std::string> python_dump(const std::string& path, std::string& why) {
   const char* py = std::getenv("SLM_PYTHON");
-  const std::string cmd = std::string(py && *py ? py : "python3") + " '" SLM_SOURCE_DIR "/tests/gguf/dump_gguf.py' '" +
-                          path + "'";
+  const std::string cmd =
+      std::string(py && *py ? py : "python3") + " '" SLM_SOURCE_DIR "/tests/gguf/dump_gguf.py' '" + path + "'";
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) {
     why = "cannot run " + cmd;

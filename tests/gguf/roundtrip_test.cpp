@@ -109,7 +109,8 @@ Expected random_content(std::uint64_t seed, std::optional<std::uint32_t> alignme
   if (alignment) e.kvs.emplace_back("general.alignment", Value::u32(*alignment));
   for (int round = 0; round < 3; ++round)
     for (std::uint32_t t = 0; t < 13; ++t)
-      e.kvs.emplace_back("k" + std::to_string(round) + ".type" + std::to_string(t), r.value(static_cast<ValueType>(t), 0));
+      e.kvs.emplace_back("k" + std::to_string(round) + ".type" + std::to_string(t),
+                         r.value(static_cast<ValueType>(t), 0));
   std::vector<Value> strings;
   for (int i = 0; i < 50; ++i) strings.push_back(Value::string(r.text(12)));
   e.kvs.emplace_back("tokenizer.ggml.tokens", Value::array(ValueType::String, std::move(strings)));
@@ -182,7 +183,8 @@ fs::path temp_file(const std::string& tag) {
   return fs::temp_directory_path() / ("slm_gguf_roundtrip_" + std::to_string(::getpid()) + "_" + tag + ".gguf");
 }
 
-class RoundTrip : public ::testing::TestWithParam<std::tuple<std::uint64_t, std::optional<std::uint32_t>, std::uint32_t>> {};
+class RoundTrip
+    : public ::testing::TestWithParam<std::tuple<std::uint64_t, std::optional<std::uint32_t>, std::uint32_t>> {};
 
 TEST_P(RoundTrip, WriteThenReadGivesTheSameContentAndBytes) {
   const auto [seed, alignment, version] = GetParam();

@@ -55,8 +55,8 @@ class InspectCli : public ::testing::Test {
   }
   fs::path write_temp(const std::string& name, const std::vector<std::uint8_t>& bytes) {
     const fs::path p = fs::temp_directory_path() / ("slm_cli_" + std::to_string(::getpid()) + "_" + name + ".gguf");
-    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                             static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(p, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
     files_.push_back(p);
     return p;
   }
@@ -105,8 +105,9 @@ TEST_F(InspectCli, DamagedFilesGiveOneErrorLineWithFileAndOffset) {
   {
     auto s = sample();
     poke(s.bytes, s.layout.tensor_infos[0].offset, std::uint64_t{1} << 30);
-    cases.push_back({"offset", s.bytes, "at offset " + std::to_string(s.layout.tensor_infos[0].offset) +
-                                            ": 'token_embd.weight': tensor data"});
+    cases.push_back(
+        {"offset", s.bytes,
+         "at offset " + std::to_string(s.layout.tensor_infos[0].offset) + ": 'token_embd.weight': tensor data"});
   }
   {
     auto s = sample();

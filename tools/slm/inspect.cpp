@@ -38,10 +38,14 @@ std::string_view utf8_prefix(std::string_view s, std::size_t max) {
 std::string number_text(const Value& v) {
   char buf[64];
   std::to_chars_result r{};
-  if (v.type == ValueType::F32) r = std::to_chars(buf, buf + sizeof buf, static_cast<float>(std::get<double>(v.data)));
-  else if (v.type == ValueType::F64) r = std::to_chars(buf, buf + sizeof buf, std::get<double>(v.data));
-  else if (const auto* u = std::get_if<std::uint64_t>(&v.data)) r = std::to_chars(buf, buf + sizeof buf, *u);
-  else r = std::to_chars(buf, buf + sizeof buf, std::get<std::int64_t>(v.data));
+  if (v.type == ValueType::F32)
+    r = std::to_chars(buf, buf + sizeof buf, static_cast<float>(std::get<double>(v.data)));
+  else if (v.type == ValueType::F64)
+    r = std::to_chars(buf, buf + sizeof buf, std::get<double>(v.data));
+  else if (const auto* u = std::get_if<std::uint64_t>(&v.data))
+    r = std::to_chars(buf, buf + sizeof buf, *u);
+  else
+    r = std::to_chars(buf, buf + sizeof buf, std::get<std::int64_t>(v.data));
   return std::string(buf, r.ptr);
 }
 
@@ -51,14 +55,18 @@ std::string quoted(const std::string& s) {
   std::string out = "\"";
   for (char c : shown) {
     const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') out += {'\\', c};
-    else if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
+    if (c == '"' || c == '\\')
+      out += {'\\', c};
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\t')
+      out += "\\t";
     else if (u < 0x20 || u == 0x7F) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\x%02x", u);
       out += buf;
-    } else out += c;
+    } else
+      out += c;
   }
   out += '"';
   if (shown.size() < s.size()) out += "... (" + std::to_string(s.size()) + " bytes)";
@@ -105,8 +113,10 @@ void json_value(JsonWriter& j, const Value& v) {
       return;
     }
     default:
-      if (const auto* u = std::get_if<std::uint64_t>(&v.data)) j.value(*u);
-      else j.value(std::get<std::int64_t>(v.data));
+      if (const auto* u = std::get_if<std::uint64_t>(&v.data))
+        j.value(*u);
+      else
+        j.value(std::get<std::int64_t>(v.data));
   }
 }
 
@@ -294,16 +304,16 @@ int cmd_inspect(const Args& args) {
   p.option({"-h", "--help"}, false, "show this help");
   p.parse();
   if (p.has("--help")) {
-    std::fputs(("slm inspect FILE [--json]: show a GGUF file's header, metadata, tensors and totals\n" + p.usage()).c_str(),
-               stdout);
+    std::fputs(
+        ("slm inspect FILE [--json]: show a GGUF file's header, metadata, tensors and totals\n" + p.usage()).c_str(),
+        stdout);
     return 0;
   }
   if (p.has("--system")) {
     std::fputs(kernels::system_description().c_str(), stdout);
     return 0;
   }
-  if (p.positional().size() != 1)
-    throw Error(Error::Kind::Argument, "expected one GGUF FILE (see slm inspect --help)");
+  if (p.positional().size() != 1) throw Error(Error::Kind::Argument, "expected one GGUF FILE (see slm inspect --help)");
   gguf::OpenOptions options;
   options.allow_unsupported_types = true;  // show what the file holds even if slm cannot run it
   const File f = File::open(p.positional()[0], options);

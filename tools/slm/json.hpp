@@ -6,8 +6,8 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,7 +54,8 @@ class JsonWriter {
     if (std::isinf(v)) return value(v > 0 ? "Infinity" : "-Infinity");
     separate();
     char buf[64];
-    auto r = single ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(v)) : std::to_chars(buf, buf + sizeof buf, v);
+    auto r =
+        single ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(v)) : std::to_chars(buf, buf + sizeof buf, v);
     out_.append(buf, r.ptr);
   }
   void null() {
@@ -102,10 +103,14 @@ class JsonWriter {
     std::size_t n;
     std::uint32_t cp;
     if (b < 0x80) return 1;
-    if ((b & 0xE0) == 0xC0) n = 2, cp = b & 0x1F;
-    else if ((b & 0xF0) == 0xE0) n = 3, cp = b & 0x0F;
-    else if ((b & 0xF8) == 0xF0) n = 4, cp = b & 0x07;
-    else return 0;
+    if ((b & 0xE0) == 0xC0)
+      n = 2, cp = b & 0x1F;
+    else if ((b & 0xF0) == 0xE0)
+      n = 3, cp = b & 0x0F;
+    else if ((b & 0xF8) == 0xF0)
+      n = 4, cp = b & 0x07;
+    else
+      return 0;
     if (i + n > s.size()) return 0;
     for (std::size_t k = 1; k < n; ++k) {
       const auto c = static_cast<unsigned char>(s[i + k]);
