@@ -3,9 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <string>
 #include <vector>
 
+#include <unistd.h>
+
+#include "gguf/reader.hpp"
+#include "gguf/writer.hpp"
 #include "slm/error.hpp"
 #include "slm/session.hpp"
 #include "support/json.hpp"
@@ -128,6 +134,59 @@ TEST(Session, F16KvCacheStaysWithinTheGoldenBound) {
                 r.max_abs_diff, (long long)r.confident_top1_equal, (long long)r.confident);
     EXPECT_LE(r.mean_kl, 0.1);
     EXPECT_EQ(r.confident_top1_equal, r.confident);
+  }
+}
+
+// Llama 3 frequency factors (rope_freqs.weight) all equal to c turn every angle by 1/c: the
+// same as linear RoPE scaling with factor c. The two are computed by different code paths.
+TEST(Session, RopeFreqFactorsMatchLinearScaling) {
+  const fs::path src = kGolden / "models" / "tiny-llama-Q4_K_M.gguf";
+  const slm::gguf::File f = slm::gguf::File::open(src);
+  const std::string stem = (fs::temp_directory_path() / ("slm-engine-test-" + std::to_string(::getpid()))).string();
+
+  slm::gguf::Writer with_factors = slm::gguf::Writer::copy_of(f);
+  std::vector<float> factors(16, 4.0f);  // n_rot / 2 = 16
+  std::vector<std::uint8_t> bytes(factors.size() * sizeof(float));
+  std::memcpy(bytes.data(), factors.data(), bytes.size());
+  const std::int64_t shape[] = {16};
+  with_factors.add_tensor("rope_freqs.weight", slm::kernels::DType::F32, shape, std::move(bytes));
+  with_factors.write_file(stem + "-factors.gguf");
+
+  slm::gguf::Writer with_scaling = slm::gguf::Writer::copy_of(f);
+  with_scaling.add("llama.rope.scaling.type", slm::gguf::Value::string("linear"));
+  with_scaling.add("llama.rope.scaling.factor", slm::gguf::Value::f32(4.0f));
+  with_scaling.write_file(stem + "-linear.gguf");
+
+  const auto j = slm::test::Json::parse_file(kGolden / "tiny-llama" / "a_english" / "case.json");
+  const auto tokens = j["tokens"].as_int32s();
+  const slm::Model a = slm::Model::load(stem + "-factors.gguf");
+  const slm::Model b = slm::Model::load(stem + "-linear.gguf");
+  const slm::Model plain = slm::Model::load(src);
+  fs::remove(stem + "-factors.gguf");
+  fs::remove(stem + "-linear.gguf");
+  EXPECT_FLOAT_EQ(b.hparams().rope_freq_scale, 0.25f);
+  slm::Session sa(a, {.n_ctx = 64, .threads = 1}), sb(b, {.n_ctx = 64, .threads = 1}),
+      sp(plain, {.n_ctx = 64, .threads = 1});
+  const auto la = copy(sa.evaluate(tokens, true)), lb = copy(sb.evaluate(tokens, true));
+  const auto lp = copy(sp.evaluate(tokens, true));
+  EXPECT_EQ(la, lb);
+  EXPECT_NE(la, lp);  // and the factors do change the result
+}
+
+// Gemma 2/3 27B scale queries by 1/sqrt(n_embd/n_head); every other size by 1/sqrt(head_dim).
+TEST(Session, GemmaQueryScaleHook) {
+  slm::HParams hp;
+  hp.n_embd = 4608;
+  hp.n_head = 32;
+  hp.head_dim = 128;
+  for (const char* arch : {"gemma2", "gemma3"}) {
+    const slm::ArchSpec* spec = slm::find_arch(arch);
+    ASSERT_NE(spec, nullptr);
+    ASSERT_NE(spec->query_scale, nullptr);
+    hp.n_layer = std::string(arch) == "gemma2" ? 46 : 62;
+    EXPECT_FLOAT_EQ(spec->query_scale(hp), 1.0f / 12.0f) << arch;  // 4608/32 = 144
+    hp.n_layer = 26;
+    EXPECT_FLOAT_EQ(spec->query_scale(hp), 1.0f / std::sqrt(128.0f)) << arch;
   }
 }
 
