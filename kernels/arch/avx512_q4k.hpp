@@ -105,7 +105,7 @@ void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, con
     // Matrix-vector products stream the weights from DRAM: prefetch a few rows ahead (the
     // hardware prefetcher alone leaves a third of the bandwidth unused here).
     const auto* ahead = reinterpret_cast<const char*>(wr) + kPrefetchRows * w.row_stride;
-    const bool prefetch = N <= 2 && r + kPrefetchRows < r1;
+    const bool prefetch = N <= 2 && r + kPrefetchRows < w.n_rows;
     for (std::int64_t ib = 0; ib < nb; ++ib) {
       if (prefetch) {
         _mm_prefetch(ahead + ib * 144, _MM_HINT_T0);

@@ -13,6 +13,7 @@
 #include "kernels/arch/tables.hpp"
 
 #define SLM_SIMD_ISA_NS avx512
+#include "kernels/arch/avx512_q32.hpp"
 #include "kernels/arch/avx512_q4k.hpp"
 #include "kernels/simd/table.hpp"
 
@@ -42,7 +43,18 @@ struct Avx512 {
 // Formats with a dedicated 512-bit kernel; everything else through the shared 256-bit templates.
 void matmul_q8(const Matrix& w, const void* xq, std::int64_t batch, float* y, std::int64_t ldy, std::int64_t r0,
                std::int64_t r1) {
-  if (w.type == DType::Q4_K && simd::simd_can(w, r0, r1) && w.k <= avx512::kMaxBlocks * 256) return avx512::matmul_q4k(w, xq, batch, y, ldy, r0, r1);
+  if (simd::simd_can(w, r0, r1)) {
+    switch (w.type) {
+      case DType::Q4_K:
+        if (w.k <= avx512::kMaxBlocks * 256) return avx512::matmul_q4k(w, xq, batch, y, ldy, r0, r1);
+        break;
+      case DType::Q8_0: return avx512::matmul_q32<avx512::PolQ8_0>(w, xq, batch, y, ldy, r0, r1);
+      case DType::Q4_0: return avx512::matmul_q32<avx512::PolQ4_0>(w, xq, batch, y, ldy, r0, r1);
+      case DType::Q5_0: return avx512::matmul_q32<avx512::PolQ5_0>(w, xq, batch, y, ldy, r0, r1);
+      case DType::Q4_1: return avx512::matmul_q32<avx512::PolQ4_1>(w, xq, batch, y, ldy, r0, r1);
+      default: break;
+    }
+  }
   simd::matmul_q8_dispatch<Avx512>(w, xq, batch, y, ldy, r0, r1);
 }
 

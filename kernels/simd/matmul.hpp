@@ -36,7 +36,7 @@ void q8_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, floa
     Acc acc[N];
     // Matrix-vector products stream the weights from DRAM: prefetch kPrefetchRows rows ahead.
     const auto* ahead = reinterpret_cast<const char*>(wr) + kPrefetchRows * w.row_stride;
-    const bool prefetch = N <= 2 && r + kPrefetchRows < r1;
+    const bool prefetch = N <= 2 && r + kPrefetchRows < w.n_rows;
     for (std::int64_t ib = 0; ib < nb; ++ib) {
       if (prefetch)
         for (std::size_t off = 0; off < sizeof(WB); off += 64)
