@@ -51,21 +51,20 @@ class Sampler {
   // The candidates that survive penalties, top-k, top-p and min-p, most likely first (ties → lower
   // id), with probabilities softmax(logit / temperature) renormalised over the survivors.
   // Greedy mode returns the single argmax with probability 1. sample() draws from exactly this.
-  std::vector<TokenProbability> distribution(std::span<const float> logits) const;
+  // (Not const: penalties are applied in a scratch buffer the sampler keeps.)
+  std::vector<TokenProbability> distribution(std::span<const float> logits);
 
   // A uniform double in [0, 1) from the next 53 bits of the generator (exposed for tests).
   double next_uniform();
 
  private:
-  struct Candidate {
-    std::int32_t id;
-    float logit;
-  };
-  std::vector<Candidate> penalised(std::span<const float> logits) const;
+  // `logits` with the repetition penalty applied (a copy in scratch_ when there is one to apply).
+  std::span<const float> penalised(std::span<const float> logits);
 
   SamplerConfig config_;
   std::mt19937_64 rng_;
   std::deque<std::int32_t> recent_;  // the last repeat_last_n accepted tokens, oldest first
+  std::vector<float> scratch_;       // penalised logits [n_vocab]
 };
 
 // argmax with ties → lowest id; NaN entries are skipped. Throws slm::Error (Argument) if none is usable.

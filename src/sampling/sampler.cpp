@@ -62,92 +62,131 @@ double Sampler::next_uniform() {
   return static_cast<double>(rng_() >> 11) * 0x1.0p-53;
 }
 
-std::vector<Sampler::Candidate> Sampler::penalised(std::span<const float> logits) const {
-  std::vector<Candidate> cands;
-  cands.reserve(logits.size());
-  for (std::size_t i = 0; i < logits.size(); ++i) {
-    // NaN and -inf can never be drawn; dropping them keeps the sorts total orders.
-    if (std::isnan(logits[i]) || logits[i] == -INFINITY) continue;
-    cands.push_back({static_cast<std::int32_t>(i), logits[i]});
-  }
-  if (cands.empty()) throw Error(Error::Kind::Argument, "sampler: no usable logit (empty, NaN or -inf)");
-  if (config_.repeat_penalty != 1.0f && !recent_.empty()) {
-    // Each distinct recent token is penalised once, however often it occurred (llama.cpp semantics).
-    // Dividing a negative logit would make the token MORE likely, hence the multiply below zero.
-    std::unordered_set<std::int32_t> seen(recent_.begin(), recent_.end());
-    for (auto& c : cands) {
-      if (!seen.count(c.id)) continue;
-      c.logit = c.logit <= 0.0f ? c.logit * config_.repeat_penalty : c.logit / config_.repeat_penalty;
-    }
-  }
-  return cands;
+namespace {
+
+struct Candidate {
+  std::int32_t id;
+  float logit;
+};
+
+// Most likely first, ties → lower id: a total order, so results never depend on the algorithm.
+bool better(const Candidate& a, const Candidate& b) {
+  return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
 }
 
-std::vector<TokenProbability> Sampler::distribution(std::span<const float> logits) const {
-  std::vector<Candidate> cands = penalised(logits);
-  // Most likely first, ties → lower id: a total order, so results do not depend on the sort algorithm.
-  const auto better = [](const Candidate& a, const Candidate& b) {
-    return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
-  };
+// NaN and -inf can never be drawn; skipping them keeps every comparison a total order.
+bool usable(float l) { return !std::isnan(l) && l != -INFINITY; }
 
-  if (config_.temperature <= 0.0f) {
-    const auto best = std::min_element(cands.begin(), cands.end(), better);
-    return {{best->id, 1.0f}};
+// The k best of `logits` in one pass: a heap whose top is the worst kept candidate, so most
+// entries cost one comparison. O(n log k) against O(n) memory traffic for building all n.
+std::vector<Candidate> top_k_of(std::span<const float> logits, std::size_t k) {
+  std::vector<Candidate> heap;
+  heap.reserve(k + 1);
+  for (std::size_t i = 0; i < logits.size(); ++i) {
+    const float l = logits[i];
+    if (!usable(l)) continue;
+    const Candidate c{static_cast<std::int32_t>(i), l};
+    if (heap.size() < k) {
+      heap.push_back(c);
+      std::push_heap(heap.begin(), heap.end(), better);
+    } else if (l > heap.front().logit) {  // equal logits: the earlier (lower) id already won
+      std::pop_heap(heap.begin(), heap.end(), better);
+      heap.back() = c;
+      std::push_heap(heap.begin(), heap.end(), better);
+    }
+  }
+  std::sort(heap.begin(), heap.end(), better);
+  return heap;
+}
+
+}  // namespace
+
+std::span<const float> Sampler::penalised(std::span<const float> logits) {
+  if (config_.repeat_penalty == 1.0f || recent_.empty()) return logits;
+  // Each distinct recent token is penalised once, however often it occurred (llama.cpp semantics).
+  // Dividing a negative logit would make the token MORE likely, hence the multiply below zero.
+  scratch_.assign(logits.begin(), logits.end());
+  std::unordered_set<std::int32_t> seen(recent_.begin(), recent_.end());
+  for (std::int32_t id : seen) {
+    if (id < 0 || static_cast<std::size_t>(id) >= scratch_.size()) continue;
+    float& l = scratch_[static_cast<std::size_t>(id)];
+    l = l <= 0.0f ? l * config_.repeat_penalty : l / config_.repeat_penalty;
+  }
+  return scratch_;
+}
+
+std::vector<TokenProbability> Sampler::distribution(std::span<const float> raw_logits) {
+  const std::span<const float> logits = penalised(raw_logits);
+  if (config_.temperature <= 0.0f) return {{greedy_token(logits), 1.0f}};
+
+  // The top-k set S (every usable token when top-k is off), most likely first where sorted.
+  std::vector<Candidate> cands;
+  bool sorted = false;
+  if (config_.top_k > 0 && static_cast<std::size_t>(config_.top_k) < logits.size()) {
+    cands = top_k_of(logits, static_cast<std::size_t>(config_.top_k));
+    sorted = true;
+  } else {
+    cands.reserve(logits.size());
+    for (std::size_t i = 0; i < logits.size(); ++i)
+      if (usable(logits[i])) cands.push_back({static_cast<std::int32_t>(i), logits[i]});
+  }
+  if (cands.empty()) throw Error(Error::Kind::Argument, "sampler: no usable logit (empty, NaN or -inf)");
+  float max_logit = cands.front().logit;
+  for (const auto& c : cands) max_logit = std::max(max_logit, c.logit);
+  if (std::isinf(max_logit)) {  // +inf: that token is certain (softmax would be NaN)
+    return {{std::min_element(cands.begin(), cands.end(), better)->id, 1.0f}};
   }
 
-  if (config_.top_k > 0 && static_cast<std::size_t>(config_.top_k) < cands.size()) {
-    std::nth_element(cands.begin(), cands.begin() + config_.top_k - 1, cands.end(), better);
-    cands.resize(static_cast<std::size_t>(config_.top_k));
+  // top-p and min-p both keep a prefix of S in sorted order and both keep its first token, so the
+  // result of top-p then min-p (llama.cpp's order) is the shorter prefix. top-p's probabilities
+  // are at temperature 1 over all of S, so that sum comes first; min-p (p_i ≥ min_p · p_max ⇔
+  // logit_i ≥ logit_max + ln min_p) then shrinks what has to be sorted.
+  double norm = 0.0;
+  if (config_.top_p < 1.0f)
+    for (const auto& c : cands) norm += std::exp(static_cast<double>(c.logit) - max_logit);
+  if (config_.min_p > 0.0f) {
+    const double min_logit = max_logit + std::log(static_cast<double>(config_.min_p));
+    std::erase_if(cands, [&](const Candidate& c) { return c.logit < min_logit; });  // never the max
   }
-  std::sort(cands.begin(), cands.end(), better);
-  const float max_logit = cands.front().logit;  // finite: +inf would make every softmax NaN
-  if (std::isinf(max_logit)) {
-    return {{cands.front().id, 1.0f}};
-  }
-
   if (config_.top_p < 1.0f) {
-    // Probabilities at temperature 1, as llama.cpp's top-p sees them (temperature comes later).
-    double sum = 0.0;
-    for (const auto& c : cands) sum += std::exp(static_cast<double>(c.logit) - max_logit);
-    double cum = 0.0;
-    std::size_t keep = cands.size();
-    for (std::size_t i = 0; i < cands.size(); ++i) {
-      cum += std::exp(static_cast<double>(cands[i].logit) - max_logit) / sum;
-      if (cum >= config_.top_p) {
-        keep = i + 1;
+    // Sort a growing head until the running sum reaches p (the tail rarely matters).
+    std::size_t head = std::min<std::size_t>(cands.size(), 256);
+    for (;;) {
+      if (!sorted) {
+        std::nth_element(cands.begin(), cands.begin() + (head - 1), cands.end(), better);
+        std::sort(cands.begin(), cands.begin() + head, better);
+      }
+      double cum = 0.0;
+      std::size_t keep = 0;
+      while (keep < head) {
+        cum += std::exp(static_cast<double>(cands[keep++].logit) - max_logit) / norm;
+        if (cum >= config_.top_p) break;
+      }
+      if (cum >= config_.top_p || head == cands.size()) {
+        cands.resize(keep);
+        sorted = true;
         break;
       }
+      head = std::min(cands.size(), head * 8);
     }
-    cands.resize(keep);
   }
-
-  if (config_.min_p > 0.0f) {
-    // p_i ≥ min_p · p_max  ⇔  logit_i ≥ logit_max + ln(min_p); the first token always stays.
-    const double min_logit = max_logit + std::log(static_cast<double>(config_.min_p));
-    std::size_t keep = 1;
-    while (keep < cands.size() && cands[keep].logit >= min_logit) ++keep;
-    cands.resize(keep);
-  }
+  if (!sorted) std::sort(cands.begin(), cands.end(), better);
 
   std::vector<TokenProbability> out;
   out.reserve(cands.size());
   const double inv_t = 1.0 / config_.temperature;
-  double sum = 0.0;
   std::vector<double> weights(cands.size());
+  double sum = 0.0;
   for (std::size_t i = 0; i < cands.size(); ++i) {
     weights[i] = std::exp((static_cast<double>(cands[i].logit) - max_logit) * inv_t);
     sum += weights[i];
   }
-  for (std::size_t i = 0; i < cands.size(); ++i)
-    out.push_back({cands[i].id, static_cast<float>(weights[i] / sum)});
+  for (std::size_t i = 0; i < cands.size(); ++i) out.push_back({cands[i].id, static_cast<float>(weights[i] / sum)});
   return out;
 }
 
 std::int32_t Sampler::sample(std::span<const float> logits) {
-  if (config_.temperature <= 0.0f) {
-    if (config_.repeat_penalty == 1.0f || recent_.empty()) return greedy_token(logits);
-    return distribution(logits).front().id;
-  }
+  if (config_.temperature <= 0.0f) return greedy_token(penalised(logits));
   const std::vector<TokenProbability> dist = distribution(logits);
   const double target = next_uniform();
   double cum = 0.0;

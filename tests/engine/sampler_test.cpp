@@ -87,7 +87,7 @@ std::map<int, double> reference(const std::vector<float>& logits, int top_k, dou
   return out;
 }
 
-void expect_matches_reference(const SamplerConfig& cfg, const std::vector<float>& logits) {
+void expect_matches_reference(const SamplerConfig& cfg, const std::vector<float>& logits, int draws = 2000) {
   Sampler s(cfg);
   const auto dist = s.distribution(logits);
   const auto ref = reference(logits, cfg.top_k, cfg.top_p, cfg.min_p, cfg.temperature);
@@ -98,7 +98,7 @@ void expect_matches_reference(const SamplerConfig& cfg, const std::vector<float>
     EXPECT_NEAR(tp.probability, it->second, 1e-5) << "token " << tp.id;
   }
   // Drawing never leaves the kept set.
-  for (int i = 0; i < 2000; ++i) EXPECT_TRUE(ref.count(s.sample(logits))) << "draw " << i;
+  for (int i = 0; i < draws; ++i) EXPECT_TRUE(ref.count(s.sample(logits))) << "draw " << i;
 }
 
 TEST(Sampler, GreedyIsArgmax) {
@@ -220,6 +220,18 @@ TEST(Sampler, TopPKeepsTheSmallestPrefixReachingP) {
   }
 }
 
+TEST(Sampler, TopPOverAFlatLargeVocabulary) {
+  // Nearly flat logits: the kept prefix runs to thousands of tokens.
+  const auto logits = make_logits(20000, 14, 0.5f);
+  for (float p : {0.5f, 0.9f}) {
+    SamplerConfig c = plain(1.0f);
+    c.top_p = p;
+    expect_matches_reference(c, logits, 50);
+    c.min_p = 0.7f;  // min-p cuts first here
+    expect_matches_reference(c, logits, 50);
+  }
+}
+
 TEST(Sampler, MinPKeepsTokensAboveAFractionOfTheBest) {
   const auto logits = make_logits(500, 13, 3.0f);
   for (float m : {0.01f, 0.05f, 0.2f, 0.6f, 1.0f}) {
@@ -239,6 +251,10 @@ TEST(Sampler, FullChainMatchesReference) {
     c.top_p = 0.7f;
     c.min_p = 0.1f;
     c.temperature = 1.3f;
+    expect_matches_reference(c, logits);
+    c.top_k = 0;  // no top-k: top-p and min-p over the whole vocabulary
+    c.top_p = 0.9f;
+    c.min_p = 0.02f;
     expect_matches_reference(c, logits);
   }
 }
