@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,8 @@ struct Param {
   std::string model, name;
   slm::MatmulPath path;
 };
+
+void PrintTo(const Param& p, std::ostream* os) { *os << p.model << "/" << p.name << "/" << slm::to_string(p.path); }
 
 std::vector<Param> params() {
   std::vector<Param> p;
