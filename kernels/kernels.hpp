@@ -103,7 +103,7 @@ struct KernelTable {
 // ---- formats (scalar, exact; shared by every level)
 // Dequantize n elements (a multiple of the block size) of type t.
 void dequantize_row(DType t, const void* src, float* dst, std::int64_t n);
-// Quantize n floats into type t. Available for Q8_0, Q8_1, Q4_K, Q6_K, Q8_K (and F32/F16/BF16).
+// Quantize n floats into type t. Available for Q5_0, Q8_0, Q8_1, Q4_K, Q6_K, Q8_K (and F32/F16/BF16).
 void quantize_row(DType t, const float* src, void* dst, std::int64_t n);
 bool can_quantize(DType t) noexcept;
 // The activation format a weight type pairs with on the integer path (Q8_0 family or Q8_K);

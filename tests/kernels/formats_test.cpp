@@ -153,8 +153,9 @@ TEST(Formats, RowHelpersRejectRaggedLengthsAndUnsupportedTypes) {
   EXPECT_THROW(dequantize_row(DType::Q5_1, b.data(), f.data(), 32), Error);
   EXPECT_THROW(quantize_row(DType::Q4_0, f.data(), b.data(), 32), Error);  // no quantizer
   EXPECT_THROW(quantize_row(DType::Q8_0, f.data(), b.data(), 33), Error);
-  EXPECT_FALSE(can_quantize(DType::Q5_0));
-  for (DType t : {DType::F32, DType::F16, DType::BF16, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::Q8_K})
+  EXPECT_FALSE(can_quantize(DType::Q4_1));
+  EXPECT_FALSE(can_quantize(DType::Q5_K));
+  for (DType t : {DType::F32, DType::F16, DType::BF16, DType::Q5_0, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::Q8_K})
     EXPECT_TRUE(can_quantize(t)) << dtype_name(t);
   EXPECT_EQ(activation_type(DType::Q4_0), DType::Q8_0);
   EXPECT_EQ(activation_type(DType::Q5_0), DType::Q8_0);
