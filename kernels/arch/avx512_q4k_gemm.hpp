@@ -1,0 +1,163 @@
+#pragma once
+// Q4_K x Q8_K for batches of 16 or more rows (prefill), AVX512-VNNI, GEMM-style (included by
+// table_avx512.cpp only).
+//
+// avx512_q4k.hpp dots one weight block with one activation row at a time, so every 4 vpdpbusd
+// need 2 vpdpwssd for the sub-block scales and a convert: port 0 does 7 operations per 256 MACs
+// of useful work. Here the roles of the lanes change: one zmm holds 4 consecutive activation
+// bytes of 16 different batch rows, and vpdpbusd multiplies it by 4 weight bytes broadcast to
+// every lane. A lane then accumulates a whole 32-element sub-block of one batch row, and the
+// sub-block scale is applied once per 8 vpdpbusd (convert + FMA), not once per 2.
+//
+// Tiling: rows in chunks of kGRows; the batch in groups of 32 rows (two zmm of lanes); the row
+// length in segments of kGSeg blocks, for which the group's activations are repacked into a
+// stack scratch ([block][word][lane group] zmm, plus d_a and the bsum terms per lane); then 4
+// weight rows x 32 batch rows of accumulators stay in registers over a segment's blocks.
+// Accumulators survive between segments in acc_store.
+
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/formats/q4_k.hpp"
+#include "kernels/formats/q8_k.hpp"
+#include "kernels/kernels.hpp"
+
+namespace slm::kernels::arch::avx512 {
+
+inline constexpr std::int64_t kGRows = 256;  // weight rows per chunk (amortizes gemm_prepare)
+inline constexpr std::int64_t kGSeg = 8;     // blocks per segment (2048 elements)
+inline constexpr int kGLanes = 32;           // batch rows per group (2 x 16 lanes)
+
+struct GemmScratch {
+  __m512i a[kGSeg][64][2];  // [block][word w = elements 4w..4w+3][lane group]
+  __m512 da[kGSeg][2];      // d_a per lane
+  __m512 ms[kGSeg][8][2];   // d_a * (bsum_2s + bsum_2s+1) per lane
+};
+
+// Repacks activation rows [b0, b0 + nt) (nt <= 32; missing lanes are zero) for blocks [ib0, ib1).
+inline void gemm_prepare(const unsigned char* x, std::size_t act_row, std::int64_t b0, int nt, std::int64_t ib0,
+                         std::int64_t ib1, GemmScratch& s) {
+  if (nt < kGLanes || ib1 - ib0 < kGSeg) std::memset(static_cast<void*>(&s), 0, sizeof(GemmScratch));  // unused lanes = 0
+  for (int l = 0; l < nt; ++l) {
+    const auto* a = reinterpret_cast<const formats::BlockQ8_K*>(x + static_cast<std::size_t>(b0 + l) * act_row);
+    const int t = l / 16, lane = l % 16;
+    for (std::int64_t ib = ib0; ib < ib1; ++ib) {
+      const auto bl = static_cast<std::size_t>(ib - ib0);
+      const auto* words = reinterpret_cast<const std::int32_t*>(a[ib].qs);
+      for (int w = 0; w < 64; ++w) reinterpret_cast<std::int32_t*>(&s.a[bl][w][t])[lane] = words[w];
+      reinterpret_cast<float*>(&s.da[bl][t])[lane] = a[ib].d;
+      for (int sb = 0; sb < 8; ++sb)
+        reinterpret_cast<float*>(&s.ms[bl][sb][t])[lane] =
+            a[ib].d * static_cast<float>(a[ib].bsums[2 * sb] + a[ib].bsums[2 * sb + 1]);
+    }
+  }
+}
+
+struct GemmWeights {
+  alignas(64) std::uint8_t q[256];  // unsigned 4-bit values in element order
+  float dsc[8];                     // d * sc_s
+  float dm[8];                      // dmin * m_s
+};
+
+inline void gemm_unpack(const formats::BlockQ4_K& b, GemmWeights& g) noexcept {
+  const __m256i m4 = _mm256_set1_epi8(0x0f);
+  for (int c = 0; c < 4; ++c) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(g.q + 64 * c), _mm256_and_si256(x, m4));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(g.q + 64 * c + 32), _mm256_and_si256(_mm256_srli_epi16(x, 4), m4));
+  }
+  const float d = _cvtsh_ss(b.d), dmin = _cvtsh_ss(b.dmin);
+  for (int s = 0; s < 8; ++s) {
+    int sc, m;
+    if (s < 4) {
+      sc = b.scales[s] & 63;
+      m = b.scales[s + 4] & 63;
+    } else {
+      sc = (b.scales[s + 4] & 0x0f) | ((b.scales[s - 4] >> 6) << 4);
+      m = (b.scales[s + 4] >> 4) | ((b.scales[s] >> 6) << 4);
+    }
+    g.dsc[s] = d * static_cast<float>(sc);
+    g.dm[s] = dmin * static_cast<float>(m);
+  }
+}
+
+// R weight rows starting at row r, blocks [ib0, ib1) of the segment; acc[R][2] in/out.
+template <int R>
+inline void gemm_rows(const Matrix& w, std::int64_t r, std::int64_t ib0, std::int64_t ib1, const GemmScratch& s,
+                      __m512* acc /* [R][2] */) {
+  __m512 ac[R][2];
+  for (int i = 0; i < R; ++i)
+    for (int t = 0; t < 2; ++t) ac[i][t] = acc[2 * i + t];
+  GemmWeights g[R];
+  for (std::int64_t ib = ib0; ib < ib1; ++ib) {
+    const auto bl = static_cast<std::size_t>(ib - ib0);
+    for (int i = 0; i < R; ++i)
+      gemm_unpack(reinterpret_cast<const formats::BlockQ4_K*>(static_cast<const unsigned char*>(w.data) +
+                                                             (r + i) * w.row_stride)[ib],
+                  g[i]);
+    __m512 blk[R][2];
+    for (int i = 0; i < R; ++i) blk[i][0] = blk[i][1] = _mm512_setzero_ps();
+    for (int sb = 0; sb < 8; ++sb) {
+      __m512i p[R][2];
+      for (int i = 0; i < R; ++i) p[i][0] = p[i][1] = _mm512_setzero_si512();
+      for (int kk = 0; kk < 8; ++kk) {
+        const int wi = 8 * sb + kk;
+        const __m512i a0 = s.a[bl][wi][0], a1 = s.a[bl][wi][1];
+        for (int i = 0; i < R; ++i) {
+          std::int32_t wv;
+          std::memcpy(&wv, g[i].q + 4 * wi, 4);
+          const __m512i wb = _mm512_set1_epi32(wv);
+          p[i][0] = _mm512_dpbusd_epi32(p[i][0], wb, a0);
+          p[i][1] = _mm512_dpbusd_epi32(p[i][1], wb, a1);
+        }
+      }
+      for (int i = 0; i < R; ++i) {
+        const __m512 f = _mm512_set1_ps(g[i].dsc[sb]);
+        blk[i][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p[i][0]), f, blk[i][0]);
+        blk[i][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p[i][1]), f, blk[i][1]);
+      }
+    }
+    for (int i = 0; i < R; ++i)
+      for (int t = 0; t < 2; ++t) {
+        __m512 v = _mm512_fmadd_ps(blk[i][t], s.da[bl][t], ac[i][t]);
+        for (int sb = 0; sb < 8; ++sb) v = _mm512_fnmadd_ps(_mm512_set1_ps(g[i].dm[sb]), s.ms[bl][sb][t], v);
+        ac[i][t] = v;
+      }
+  }
+  for (int i = 0; i < R; ++i)
+    for (int t = 0; t < 2; ++t) acc[2 * i + t] = ac[i][t];
+}
+
+// Needs batch >= 1; meant for batch >= 16. GemmScratch is ~37 KiB and acc_store 16 KiB of stack.
+inline void matmul_q4k_gemm(const Matrix& w, const void* xq, std::int64_t batch, float* y, std::int64_t ldy,
+                            std::int64_t r0, std::int64_t r1) {
+  const std::int64_t nb = w.k / 256;
+  const std::size_t act_row = static_cast<std::size_t>(nb) * sizeof(formats::BlockQ8_K);
+  const auto* x = static_cast<const unsigned char*>(xq);
+  alignas(64) GemmScratch scratch;
+  alignas(64) __m512 acc_store[kGRows * 2];
+  for (std::int64_t rc = r0; rc < r1; rc += kGRows) {
+    const std::int64_t re = r1 - rc < kGRows ? r1 : rc + kGRows;
+    for (std::int64_t b0 = 0; b0 < batch; b0 += kGLanes) {
+      const int nt = static_cast<int>(batch - b0 < kGLanes ? batch - b0 : kGLanes);
+      for (auto& a : acc_store) a = _mm512_setzero_ps();
+      for (std::int64_t ib0 = 0; ib0 < nb; ib0 += kGSeg) {
+        const std::int64_t ib1 = nb - ib0 < kGSeg ? nb : ib0 + kGSeg;
+        gemm_prepare(x, act_row, b0, nt, ib0, ib1, scratch);
+        std::int64_t r = rc;
+        for (; r + 4 <= re; r += 4) gemm_rows<4>(w, r, ib0, ib1, scratch, acc_store + 2 * (r - rc));
+        for (; r < re; ++r) gemm_rows<1>(w, r, ib0, ib1, scratch, acc_store + 2 * (r - rc));
+      }
+      for (std::int64_t r = rc; r < re; ++r) {
+        alignas(64) float lanes[kGLanes];
+        _mm512_store_ps(lanes, acc_store[2 * (r - rc)]);
+        _mm512_store_ps(lanes + 16, acc_store[2 * (r - rc) + 1]);
+        for (int l = 0; l < nt; ++l) y[(b0 + l) * ldy + r] = lanes[l];
+      }
+    }
+  }
+}
+
+}  // namespace slm::kernels::arch::avx512
