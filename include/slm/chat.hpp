@@ -7,7 +7,8 @@
 //   "<start_of_turn>"       → Gemma turns      (Gemma 1/2/3)
 //   "<|start_header_id|>"   → Llama 3 headers  (Llama 3.x)
 //   "<|im_start|>"          → ChatML           (Qwen2, SmolLM2, ...)
-//   "[INST]"                → Llama 2 / Mistral ("<<SYS>>" in the template selects the system block)
+//   "[INST]"                → Llama 2 / Mistral ("<<SYS>>" selects the system block,
+//                             "[AVAILABLE_TOOLS]" the Mistral v3 spacing)
 // Without the key the architecture decides (gemma* → Gemma: Gemma 3 270M's file has no template).
 // The rendered text never contains BOS: the tokenizer adds it as the model's metadata says.
 
@@ -28,6 +29,7 @@ enum class ChatTemplate {
   Llama3,     // <|start_header_id|>role<|end_header_id|>\n\ncontent<|eot_id|>
   Llama2,     // [INST] content [/INST] (system text folded into the first turn; Mistral v0.1)
   Llama2Sys,  // [INST] <<SYS>>\nsystem\n<</SYS>>\n\ncontent [/INST]
+  MistralV3,  // [INST] content[/INST] reply</s> (Mistral 7B v0.3: templates with [AVAILABLE_TOOLS])
 };
 
 struct ChatMessage {
@@ -46,7 +48,7 @@ struct ChatFormat {
   bool declared = false;
 };
 
-// "none", "chatml", "gemma", "llama3", "llama2", "llama2-sys".
+// "none", "chatml", "gemma", "llama3", "llama2", "llama2-sys", "mistral-v3".
 const char* to_string(ChatTemplate t) noexcept;
 // Inverse of to_string (also accepts "mistral" = llama2). Throws slm::Error(Argument) listing
 // the known names.

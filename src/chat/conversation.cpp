@@ -28,12 +28,16 @@ std::string Conversation::add_user(std::string_view content) {
 
 void Conversation::add_assistant(std::string_view content) {
   // The session already holds the reply's tokens (up to, not including, its end-of-turn token).
-  // Advance past the reply as the template renders it; the turn's closing stays unseen and
-  // opens the next add_user() text.
-  const std::string rendered = chat_detail::trims_content(format_.kind) ? chat_detail::trim(content)
-                                                                          : std::string(content);
+  // Advance to where the template closes the reply; that closing stays unseen and opens the
+  // next add_user() text. (The rendered reply may differ from the generated one in whitespace:
+  // some templates trim it. The session keeps what was generated.)
   messages_.push_back({"assistant", std::string(content)});
-  fed_ += rendered.size();
+  const std::string text = render_chat(format_, messages_, false);
+  const std::string_view end = chat_detail::assistant_turn_end(format_.kind);
+  if (text.size() < end.size() || text.compare(text.size() - end.size(), end.size(), end) != 0 ||
+      text.size() - end.size() < fed_)
+    throw Error(Error::Kind::Argument, "chat: the reply does not render as expected for this format");
+  fed_ = text.size() - end.size();
 }
 
 }  // namespace slm

@@ -16,6 +16,7 @@ struct NamedTemplate {
 constexpr NamedTemplate kNames[] = {
     {"none", ChatTemplate::None},     {"chatml", ChatTemplate::ChatML}, {"gemma", ChatTemplate::Gemma},
     {"llama3", ChatTemplate::Llama3}, {"llama2", ChatTemplate::Llama2}, {"llama2-sys", ChatTemplate::Llama2Sys},
+    {"mistral-v3", ChatTemplate::MistralV3},
 };
 
 bool contains(std::string_view haystack, std::string_view needle) {
@@ -80,7 +81,13 @@ ChatFormat detect_chat_format(std::string_view tmpl, std::string_view architectu
     f.kind = ChatTemplate::ChatML;
     f.default_system = default_system_prompt(tmpl);
   } else if (contains(tmpl, "[INST]")) {
-    f.kind = contains(tmpl, "<<SYS>>") ? ChatTemplate::Llama2Sys : ChatTemplate::Llama2;
+    // Mistral's v3 templates (tool blocks) drop the spaces around "[/INST]"; llama.cpp tells
+    // them from v1 (" [INST]") and v3-tekken ("[INST]" without a trailing space) the same way.
+    if (contains(tmpl, "[AVAILABLE_TOOLS]") && !contains(tmpl, " [INST]") && !contains(tmpl, "\"[INST]\"")) {
+      f.kind = ChatTemplate::MistralV3;
+    } else {
+      f.kind = contains(tmpl, "<<SYS>>") ? ChatTemplate::Llama2Sys : ChatTemplate::Llama2;
+    }
   } else if (contains(tmpl, "<start_of_turn>")) {
     f.kind = ChatTemplate::Gemma;
   } else if (contains(tmpl, "<|start_header_id|>")) {

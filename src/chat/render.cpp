@@ -69,6 +69,26 @@ void render_llama2(bool sys_tags, std::span<const ChatMessage> msgs, std::string
   }
 }
 
+void render_mistral_v3(std::span<const ChatMessage> msgs, std::string& out) {
+  // The published template puts the system text before the LAST user message; like llama.cpp we
+  // put it in the first turn, so that earlier turns never change (Conversation relies on it).
+  bool inside_turn = false;
+  for (const auto& m : msgs) {
+    if (!inside_turn) {
+      out += "[INST] ";
+      inside_turn = true;
+    }
+    if (m.role == "system") {
+      out += m.content + "\n\n";
+    } else if (m.role == "user") {
+      out += m.content + "[/INST]";
+    } else {
+      out += " " + chat_detail::trim(m.content) + "</s>";
+      inside_turn = false;
+    }
+  }
+}
+
 }  // namespace
 
 namespace chat_detail {
@@ -81,7 +101,18 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-bool trims_content(ChatTemplate t) noexcept { return t == ChatTemplate::Gemma || t == ChatTemplate::Llama3; }
+std::string_view assistant_turn_end(ChatTemplate t) noexcept {
+  switch (t) {
+    case ChatTemplate::ChatML: return "<|im_end|>\n";
+    case ChatTemplate::Gemma: return "<end_of_turn>\n";
+    case ChatTemplate::Llama3: return "<|eot_id|>";
+    case ChatTemplate::Llama2:
+    case ChatTemplate::Llama2Sys:
+    case ChatTemplate::MistralV3: return "</s>";
+    case ChatTemplate::None: break;
+  }
+  return {};
+}
 
 }  // namespace chat_detail
 
@@ -103,6 +134,9 @@ std::string render_chat(const ChatFormat& format, std::span<const ChatMessage> m
     case ChatTemplate::Llama2:
     case ChatTemplate::Llama2Sys:
       render_llama2(format.kind == ChatTemplate::Llama2Sys, messages, out);
+      break;
+    case ChatTemplate::MistralV3:
+      render_mistral_v3(messages, out);
       break;
   }
   return out;

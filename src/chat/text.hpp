@@ -9,7 +9,7 @@ namespace slm::chat_detail {
 
 // Strips leading and trailing ASCII whitespace, as the templates' `| trim` / `.strip()` do.
 std::string trim(std::string_view s);
-// Whether the family's template trims message text (so a message's rendered length may differ).
-bool trims_content(ChatTemplate t) noexcept;
+// What closes an assistant message in the family's layout (what follows the reply's text).
+std::string_view assistant_turn_end(ChatTemplate t) noexcept;
 
 }  // namespace slm::chat_detail

@@ -8,7 +8,7 @@
 //          greedy output for gemma-3-270m in Gemma turns repeats the question,
 //          tests/data/real/gemma-3-270m-q4_k_m/d_chat), but they do continue "Answer:".
 //   qa     "Question: PROMPT\nAnswer:", stopping at the end of the line; greedy unless --temp.
-//   NAME   force a chat format (chatml, gemma, llama3, llama2, llama2-sys, mistral).
+//   NAME   force a chat format (chatml, gemma, llama3, llama2, llama2-sys, mistral, mistral-v3).
 //   none   (or --raw) plain completion of the raw prompt, which is echoed first.
 // --chat keeps a conversation in one session: each turn appends only its new tokens. It uses
 // the declared format, else the one inferred from the architecture (gemma* → Gemma turns).
@@ -93,7 +93,8 @@ RunConfig parse_args(const Args& args, bool& help) {
   p.option({"-p", "--prompt"}, true, "prompt text (with --chat: the first user message)");
   p.option({"--chat"}, false, "interactive chat: one user message per stdin line, EOF ends");
   p.option({"--system"}, true, "system message for chat formats");
-  p.option({"--chat-template"}, true, "auto (default), qa, none, chatml, gemma, llama3, llama2, llama2-sys, mistral");
+  p.option({"--chat-template"}, true,
+           "auto (default), qa, none, chatml, gemma, llama3, llama2, llama2-sys, mistral, mistral-v3");
   p.option({"--raw"}, false, "plain completion of -p: same as --chat-template none");
   p.option({"-n", "--n-predict"}, true, "tokens to generate at most (default 256; -1 = until the context is full)");
   p.option({"-t", "--threads"}, true, "worker threads (default: all cores)");
