@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kernels/kernels.hpp"
@@ -26,7 +27,8 @@ std::int64_t layer_count(const gguf::File& in) {
 }  // namespace
 
 RequantizeResult requantize(const gguf::File& in, FileType file_type, const std::filesystem::path& out,
-                            const ProgressCallback& progress) {
+                            const ProgressCallback& progress, int threads) {
+  const int n_threads = threads > 0 ? threads : std::max(1, int(std::thread::hardware_concurrency()));
   std::error_code ec;
   if (std::filesystem::equivalent(in.path(), out, ec))
     throw Error(Error::Kind::Argument, "output is the input file", out.string());
@@ -85,17 +87,25 @@ RequantizeResult requantize(const gguf::File& in, FileType file_type, const std:
       const gguf::TensorInfo& ti = tensors[i];
       const std::int64_t ne0 = ti.ne[0], n_rows = ti.n_elements() / ne0;
       const std::size_t in_row = kernels::row_bytes(ti.type, ne0), out_row = kernels::row_bytes(to, ne0);
-      // Rows in blocks of about 1 MiB of output, so the sink sees few large pieces.
-      const std::int64_t block = std::max<std::int64_t>(1, std::int64_t((std::size_t{1} << 20) / out_row));
-      std::vector<float> f(static_cast<std::size_t>(ne0));
+      // Rows in blocks of about 4 MiB of output, so the sink sees few large pieces; each block's
+      // rows are split between `threads` workers (quantization is row-independent).
+      const std::int64_t block = std::max<std::int64_t>(1, std::int64_t((std::size_t{4} << 20) / out_row));
       std::vector<std::uint8_t> buf(out_row * std::size_t(std::min(block, n_rows)));
       const std::uint8_t* src = in.tensor_data(ti).data();
       for (std::int64_t r0 = 0; r0 < n_rows; r0 += block) {
         const std::int64_t nr = std::min(block, n_rows - r0);
-        for (std::int64_t r = 0; r < nr; ++r) {
-          kernels::dequantize_row(ti.type, src + std::size_t(r0 + r) * in_row, f.data(), ne0);
-          kernels::quantize_row(to, f.data(), buf.data() + std::size_t(r) * out_row, ne0);
-        }
+        auto work = [&, r0](std::int64_t a, std::int64_t b) {
+          std::vector<float> f(static_cast<std::size_t>(ne0));
+          for (std::int64_t r = a; r < b; ++r) {
+            kernels::dequantize_row(ti.type, src + std::size_t(r0 + r) * in_row, f.data(), ne0);
+            kernels::quantize_row(to, f.data(), buf.data() + std::size_t(r) * out_row, ne0);
+          }
+        };
+        const std::int64_t nt = std::min<std::int64_t>(n_threads, nr);
+        std::vector<std::jthread> workers;
+        for (std::int64_t t = 1; t < nt; ++t) workers.emplace_back(work, nr * t / nt, nr * (t + 1) / nt);
+        work(0, nr / nt);
+        workers.clear();  // joins
         sink(std::span<const std::uint8_t>(buf.data(), std::size_t(nr) * out_row));
       }
       report(out_row * std::uint64_t(n_rows));

@@ -3,7 +3,7 @@
 // (quant_plan.hpp) converts is dequantized row by row and quantized to its planned type;
 // tensors whose type does not change are copied byte for byte. Metadata is copied in order,
 // with general.file_type set to the new type and general.quantization_version to 2.
-// The output is streamed: memory use is one row block per tensor.
+// The output is streamed: memory use is one block of rows (about 4 MiB) at a time.
 
 #include <filesystem>
 
@@ -21,8 +21,8 @@ struct RequantizeResult {
 
 // Throws slm::Error: Unsupported when a tensor that must be converted has a type slm cannot
 // dequantize; Argument for a planned type slm cannot quantize to; Io on write failure.
-// `out` must not be the input file.
+// `out` must not be the input file. `threads` <= 0: one per hardware thread.
 RequantizeResult requantize(const gguf::File& in, FileType file_type, const std::filesystem::path& out,
-                            const ProgressCallback& progress = {});
+                            const ProgressCallback& progress = {}, int threads = 0);
 
 }  // namespace slm::model

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -147,6 +148,24 @@ TEST(Quantize, ToF16) {
       ASSERT_LE(std::fabs(x[j] - y[j]), std::fabs(x[j]) / 2048 + 3e-8f) << a.name << " " << j;
   }
   fs::remove(out);
+}
+
+// Rows are split between threads; the bytes must not depend on how many.
+TEST(Quantize, ThreadCountDoesNotChangeTheOutput) {
+  const gguf::File in = gguf::File::open(kGolden + "tiny-gemma3-Q4_K_M.gguf");
+  const fs::path one = temp_file("t1.gguf"), three = temp_file("t3.gguf");
+  requantize(in, FileType::Q8_0, one, {}, 1);
+  requantize(in, FileType::Q8_0, three, {}, 3);
+  auto bytes = [](const fs::path& p) {
+    std::vector<char> v(fs::file_size(p));
+    std::FILE* f = std::fopen(p.c_str(), "rb");
+    EXPECT_EQ(std::fread(v.data(), 1, v.size(), f), v.size());
+    std::fclose(f);
+    return v;
+  };
+  EXPECT_TRUE(bytes(one) == bytes(three));
+  fs::remove(one);
+  fs::remove(three);
 }
 
 TEST(Quantize, CommandLine) {

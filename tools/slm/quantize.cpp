@@ -16,10 +16,11 @@ namespace slm::cli {
 
 int cmd_quantize(const Args& args) {
   ArgParser p("quantize", args);
+  p.option({"-t", "--threads"}, true, "worker threads (default: all cores)");
   p.option({"-h", "--help"}, false, "show this help");
   p.parse();
   if (p.has("--help")) {
-    std::fputs(("slm quantize IN OUT TYPE: convert a model file; TYPE is one of " + model::file_type_names() + "\n" +
+    std::fputs(("slm quantize IN OUT TYPE [-t N]: convert a model file; TYPE is one of " + model::file_type_names() + "\n" +
                 p.usage()).c_str(), stdout);
     return 0;
   }
@@ -31,7 +32,8 @@ int cmd_quantize(const Args& args) {
   std::fprintf(stderr, "quantize: %s -> %s (%s)\n", pos[0].c_str(), pos[1].c_str(),
                std::string(model::file_type_name(*ft)).c_str());
   ProgressLine progress;
-  const auto r = model::requantize(in, *ft, pos[1], [&](const model::WriteProgress& w) { progress(w); });
+  const auto r = model::requantize(in, *ft, pos[1], [&](const model::WriteProgress& w) { progress(w); },
+                                    int(p.get_int("--threads", 0)));
   std::printf("wrote %s: %zu tensors (%zu converted), %llu bytes (%.2f GiB), %.1f s\n", pos[1].c_str(), r.n_tensors,
               r.n_converted, (unsigned long long)r.file_size, double(r.file_size) / (1 << 30), progress.seconds());
   return 0;
