@@ -174,6 +174,20 @@ TEST_F(InspectCli, TinyModelJsonIsValidAndMatchesTheFile) {
   EXPECT_EQ(r.out, "llama 39 39 " + std::to_string(params) + " 32000 8 3\n");
 }
 
+TEST_F(InspectCli, ShowsTensorTypesSlmCannotRun) {
+  Writer w;
+  w.add("general.architecture", Value::string("llama"));
+  const std::int64_t shape[] = {256, 2};
+  w.add_tensor("q2.weight", slm::kernels::DType::Q2_K, shape, std::vector<std::uint8_t>(2 * 84, 0));
+  const fs::path p = write_temp("q2k", w.to_bytes());
+  const RunResult r = run("inspect '" + p.string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("q2.weight"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Q2_K       1 tensors             168 bytes             512 params  (not supported by slm)"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST_F(InspectCli, JsonEscapesStringsAndNonFiniteNumbers) {
   const char* py = std::getenv("SLM_PYTHON");
   const std::string python = py && *py ? py : "python3";

@@ -54,19 +54,20 @@ std::string quoted(const std::string& s) {
   const std::string_view shown = utf8_prefix(s, kMaxStringBytes);
   std::string out = "\"";
   for (char c : shown) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\')
-      out += {'\\', c};
-    else if (c == '\n')
-      out += "\\n";
-    else if (c == '\t')
-      out += "\\t";
-    else if (u < 0x20 || u == 0x7F) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    } else
-      out += c;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (const auto u = static_cast<unsigned char>(c); u < 0x20 || u == 0x7F) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02x", u);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
   }
   out += '"';
   if (shown.size() < s.size()) out += "... (" + std::to_string(s.size()) + " bytes)";
@@ -128,6 +129,7 @@ std::string shape_text(const gguf::TensorInfo& t) {
 
 struct TypeTotal {
   std::uint64_t count = 0, bytes = 0, elements = 0;
+  bool supported = true;  // slm can compute with this type
 };
 
 std::map<std::string, TypeTotal> totals_by_type(const File& f) {
@@ -135,6 +137,7 @@ std::map<std::string, TypeTotal> totals_by_type(const File& f) {
   for (const auto& t : f.tensors()) {
     auto& tt = out[std::string(kernels::dtype_name(t.type))];
     ++tt.count;
+    tt.supported = kernels::dtype_info(t.type).supported;
     tt.bytes += t.n_bytes;
     tt.elements += static_cast<std::uint64_t>(t.n_elements());
   }
@@ -199,9 +202,9 @@ void text_totals(const File& f, std::string& o) {
   o += "\ntotals by type:\n";
   char line[256];
   for (const auto& [name, t] : totals_by_type(f)) {
-    std::snprintf(line, sizeof line, "  %-5s  %5llu tensors  %14llu bytes  %14llu params\n", name.c_str(),
+    std::snprintf(line, sizeof line, "  %-5s  %5llu tensors  %14llu bytes  %14llu params%s\n", name.c_str(),
                   static_cast<unsigned long long>(t.count), static_cast<unsigned long long>(t.bytes),
-                  static_cast<unsigned long long>(t.elements));
+                  static_cast<unsigned long long>(t.elements), t.supported ? "" : "  (not supported by slm)");
     o += line;
   }
   const std::uint64_t p = total_params(f);
@@ -269,6 +272,7 @@ void json_totals(const File& f, JsonWriter& j) {
     j.member("tensors", t.count);
     j.member("bytes", t.bytes);
     j.member("params", t.elements);
+    j.member("supported", t.supported);
     j.end_object();
   }
   j.end_object();
@@ -300,6 +304,7 @@ std::string render(const File& f, bool json) {
 int cmd_inspect(const Args& args) {
   ArgParser p("inspect", args);
   p.option({"--json"}, false, "print JSON instead of text");
+  p.option({"--no-mmap"}, false, "read the file into memory instead of mapping it");
   p.option({"--system"}, false, "describe this CPU and the kernel level slm uses (no FILE)");
   p.option({"-h", "--help"}, false, "show this help");
   p.parse();
@@ -316,6 +321,7 @@ int cmd_inspect(const Args& args) {
   if (p.positional().size() != 1) throw Error(Error::Kind::Argument, "expected one GGUF FILE (see slm inspect --help)");
   gguf::OpenOptions options;
   options.allow_unsupported_types = true;  // show what the file holds even if slm cannot run it
+  options.use_mmap = !p.has("--no-mmap");
   const File f = File::open(p.positional()[0], options);
   const std::string out = render(f, p.has("--json"));
   std::fwrite(out.data(), 1, out.size(), stdout);
