@@ -8,16 +8,29 @@
 #include "slm/error.hpp"
 #include "slm/tokenizer.hpp"
 #include "tokenizer/load.hpp"
-#include "tokenizer/load.hpp"
+#include "util/memory.hpp"
 
 namespace slm {
 
 Model Model::load(const std::filesystem::path& path, const LoadOptions& options) {
   gguf::OpenOptions open;
   open.use_mmap = options.use_mmap;
+  if (!options.use_mmap) {  // refuse before reading the whole file into memory
+    std::error_code ec;
+    const std::uintmax_t size = std::filesystem::file_size(path, ec);
+    if (!ec)
+      util::check_memory(size, options.max_memory_bytes, "reading the file into memory (use_mmap=false)",
+                         "LoadOptions::max_memory_bytes", path.string());
+  }
   auto impl = std::make_shared<Impl>(gguf::File::open(path, open));
   const gguf::File& f = impl->file;
   impl->options = options;
+  if (options.max_memory_bytes != 0) {
+    std::uint64_t tensor_bytes = 0;
+    for (const auto& t : f.tensors()) tensor_bytes += t.n_bytes;  // no overflow: each lies inside the file
+    util::check_memory(tensor_bytes, options.max_memory_bytes, "the model's tensors",
+                       "LoadOptions::max_memory_bytes", f.path());
+  }
 
   const gguf::Value* arch = f.find("general.architecture");
   if (!arch) throw Error(Error::Kind::Format, "missing metadata key", f.path(), "general.architecture");
@@ -36,6 +49,14 @@ Model Model::load(const std::filesystem::path& path, const LoadOptions& options)
   } catch (const Error& e) {
     // Reported by Model::tokenizer() (which adds the path); the weights stay usable.
     impl->tokenizer_error = e.where().empty() ? e.message() : "'" + e.where() + "': " + e.message();
+  }
+  if (options.log) {
+    const HParams& hp = impl->hparams;
+    options.log(LogLevel::Info, "loaded " + f.path() + ": " + *arch_name + ", " + std::to_string(hp.n_layer) +
+                                    " layers, n_embd " + std::to_string(hp.n_embd) + ", " +
+                                    std::to_string(hp.n_head) + "/" + std::to_string(hp.n_head_kv) +
+                                    " heads, vocab " + std::to_string(hp.n_vocab) + ", " +
+                                    std::to_string(impl->n_params) + " parameters");
   }
   return Model(std::move(impl));
 }

@@ -26,14 +26,6 @@ void add_bias(State& s, float* y, const float* bias, std::int64_t n, std::int64_
 
 }  // namespace
 
-void rope_angles(const RopeFreqs& f, float pos, std::int64_t n_pairs, float* angles) {
-  float theta = pos;
-  for (std::int64_t i = 0; i < n_pairs; ++i) {
-    angles[i] = f.freq_scale * (f.factors ? theta / f.factors[i] : theta);
-    theta *= f.theta_scale;
-  }
-}
-
 void transformer_block(State& s, std::int64_t il, std::int64_t n, std::int64_t pos0) {
   const HParams& hp = s.hp;
   const ArchSpec& spec = s.spec;

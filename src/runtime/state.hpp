@@ -24,9 +24,7 @@ struct RopeFreqs {
   const float* factors = nullptr;    // [n_rot/2] Llama 3 frequency factors, or nullptr
 };
 
-// angles[i] for position pos, rounded exactly as llama.cpp's rope cache does (the angle is
-// built by repeated f32 multiplication); on tiny random models even last-bit differences in
-// the angle show up in the logits.
+// angles[i] (i < n_pairs) of position pos, rounded as llama.cpp rounds them (rope.cpp).
 void rope_angles(const RopeFreqs& f, float pos, std::int64_t n_pairs, float* angles);
 
 struct State {

@@ -85,54 +85,69 @@ TEST_P(Golden, BatchLogitsMatchLlamaCpp) {
   EXPECT_EQ(s.position(), int(l.tokens.size()));
 }
 
-// Incremental evaluation must give the batch's logits: the KV cache, positions and ring
-// buffers are what is exercised here (the arithmetic per row is the same).
+// Incremental evaluation. The KV cache, positions and sliding-window rings are what is tested:
+//  - strictly, between sessions that run the SAME batch sizes (so the kernels do the same
+//    arithmetic, whatever their SIMD order) but with different cache layouts: a ring of exactly
+//    the window (n_batch 1) or window + 4 / + 19 rows against a linear cache of 128 rows. These
+//    must be bit-identical; a wrong ring index or position gives differences of 20+ logits.
+//  - loosely, between different batch sizes (one 29-60 token batch vs prefill + decode or token
+//    by token): matmul kernels may sum in another order per batch size, which these random
+//    models amplify (1e-7 in, up to ~1 logit out), so the check is the golden one, tightened:
+//    mean KL <= 0.03 and top-1 equal wherever the margin exceeds 1.
 TEST_P(Golden, IncrementalDecodingMatchesBatch) {
   const Param& p = GetParam();
   Loaded l = load_case(p.c);
   const std::size_t n = l.tokens.size(), V = std::size_t(l.n_vocab);
-  slm::Session batch(l.model, {.n_ctx = 128, .threads = 2, .matmul = p.path});
-  const auto b = batch.evaluate(l.tokens, true);
-  const std::vector<float> all(b.begin(), b.end());
-  auto row = [&](std::size_t i) { return std::span<const float>(all).subspan(i * V, V); };
+  const std::span<const slm::TokenId> tokens(l.tokens);
   auto max_diff = [](std::span<const float> a, std::span<const float> b) {
     double m = 0;
     for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(double(a[i]) - b[i]));
     return m;
   };
+  // Feeds `tokens` in chunks of `chunk` through `s`, returning every row's logits.
+  auto run_chunks = [&](slm::Session& s, std::size_t chunk) {
+    std::vector<float> out;
+    for (std::size_t b = 0; b < n; b += chunk) {
+      const auto r = s.evaluate(tokens.subspan(b, std::min(chunk, n - b)), true);
+      out.insert(out.end(), r.begin(), r.end());
+    }
+    return out;
+  };
 
-  // prefill(n-1) then decode(last)
+  // Strict: same batch sizes, ring vs linear cache.
+  double d_ring = 0;
+  for (std::size_t chunk : {1, 5, 20}) {
+    slm::Session ring(l.model, {.n_ctx = 128, .threads = 2, .matmul = p.path, .n_batch = int(chunk)});
+    slm::Session linear(l.model, {.n_ctx = 128, .threads = 2, .matmul = p.path, .n_batch = 128});
+    const auto a = run_chunks(ring, chunk);
+    d_ring = std::max(d_ring, max_diff(a, run_chunks(linear, chunk)));
+    // reset() forgets everything: the same prompt gives the same logits again
+    ring.reset();
+    EXPECT_EQ(ring.position(), 0);
+    d_ring = std::max(d_ring, max_diff(a, run_chunks(ring, chunk)));
+    EXPECT_EQ(ring.position(), int(n));
+  }
+
+  // Loose: one batch vs prefill(n-1) + decode(last) vs token by token.
+  slm::Session batch(l.model, {.n_ctx = 128, .threads = 2, .matmul = p.path});
+  const auto b = batch.evaluate(tokens, true);
+  const std::vector<float> all(b.begin(), b.end());
   slm::Session inc(l.model, {.n_ctx = 128, .threads = 2, .matmul = p.path});
-  inc.prefill(std::span<const slm::TokenId>(l.tokens).first(n - 1));
-  const double d_last = max_diff(inc.decode(l.tokens.back()), row(n - 1));
+  inc.prefill(tokens.first(n - 1));
+  const auto last = inc.decode(tokens.back());
+  const auto r_last = slm::test::compare_rows(std::span<const float>(all).subspan((n - 1) * V), last, l.n_vocab, 1.0);
+  slm::Session step(l.model, {.n_ctx = 128, .threads = 2, .matmul = p.path, .n_batch = 1});
+  const auto r_step = slm::test::compare_rows(all, run_chunks(step, 1), l.n_vocab, 1.0);
 
-  // token by token with n_batch 1: sliding-window rings hold exactly the window
-  slm::Session step(l.model, {.n_ctx = 128, .threads = 1, .matmul = p.path, .n_batch = 1});
-  double d_step = 0;
-  for (std::size_t i = 0; i < n; ++i) d_step = std::max(d_step, max_diff(step.decode(l.tokens[i]), row(i)));
-
-  // batches of 5 (shorter than the window of 8) and of 20 (longer): the rings hold window +
-  // n_batch - 1 rows, so both wrap on these 29-60 token prompts
-  slm::Session chunked(l.model, {.n_ctx = 128, .threads = 2, .matmul = p.path, .n_batch = 5});
-  double d_chunk = max_diff(chunked.evaluate(l.tokens, true), all);
-  slm::Session chunked20(l.model, {.n_ctx = 128, .threads = 2, .matmul = p.path, .n_batch = 20});
-  d_chunk = std::max(d_chunk, max_diff(chunked20.evaluate(l.tokens, true), all));
-
-  // reset() forgets everything: the same prompt gives the same logits again
-  chunked.reset();
-  EXPECT_EQ(chunked.position(), 0);
-  const double d_reset = max_diff(chunked.evaluate(l.tokens, true), all);
-
-  std::printf("[incremental] %-7s %-9s %-7s max|dlogit| vs batch: prefill+decode %.2e  step-by-step %.2e  "
-              "chunks of 5/20 %.2e  after reset %.2e\n",
-              p.c.family.c_str(), p.c.name.c_str(), slm::to_string(p.path), d_last, d_step, d_chunk, d_reset);
-  // Same arithmetic per row; only the order of independent operations may differ.
-  constexpr double kTol = 1e-3;
-  EXPECT_LE(d_last, kTol);
-  EXPECT_LE(d_step, kTol);
-  EXPECT_LE(d_chunk, kTol);
-  EXPECT_LE(d_reset, kTol);
-  EXPECT_EQ(step.position(), int(n));
+  std::printf("[incremental] %-7s %-9s %-7s ring vs linear cache max|dlogit| %.2e;  vs one batch: prefill+decode "
+              "max|dlogit| %.2e KL %.5f, token by token max|dlogit| %.2e mean KL %.5f\n",
+              p.c.family.c_str(), p.c.name.c_str(), slm::to_string(p.path), d_ring, r_last.max_abs_diff,
+              r_last.mean_kl, r_step.max_abs_diff, r_step.mean_kl);
+  EXPECT_EQ(d_ring, 0.0);
+  EXPECT_LE(r_last.mean_kl, 0.03);
+  EXPECT_EQ(r_last.confident_top1_equal, r_last.confident);
+  EXPECT_LE(r_step.mean_kl, 0.03);
+  EXPECT_EQ(r_step.confident_top1_equal, r_step.confident);
 }
 
 INSTANTIATE_TEST_SUITE_P(Tiny, Golden, ::testing::ValuesIn(params()), [](const auto& info) {
