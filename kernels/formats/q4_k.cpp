@@ -4,13 +4,14 @@
 #include <cmath>
 #include <cstring>
 
+#include "kernels/formats/rounding.hpp"
+
 namespace slm::kernels::formats {
 namespace {
 
 // Nearest integer (ties to even) clamped to [lo, hi]; clamping first keeps inf/NaN defined.
 int round_clamp(float v, int lo, int hi) {
-  const float c = std::fmin(std::fmax(v, static_cast<float>(lo)), static_cast<float>(hi));
-  return static_cast<int>(std::nearbyint(c));
+  return round_even(clamp_to(v, static_cast<float>(lo), static_cast<float>(hi)));
 }
 
 // Fits 32 values as scale * q + offset with q in 0..15 and offset <= 0 (the format stores the
@@ -28,21 +29,27 @@ void fit_group(const float* x, float& scale, float& offset) {
     offset = lo;
     return;
   }
-  double sx = 0.0;
-  for (int i = 0; i < 32; ++i) sx += x[i];
+  double sx = 0.0, sxx = 0.0;
+  for (int i = 0; i < 32; ++i) {
+    sx += x[i];
+    sxx += static_cast<double>(x[i]) * x[i];
+  }
   double best_err = -1.0;
   scale = (hi - lo) / 15.0f;
   offset = lo;
   for (int step = -10; step <= 20; ++step) {
     const float iscale = (15.0f + 0.1f * static_cast<float>(step)) / (hi - lo);
-    double sq = 0.0, sqq = 0.0, sxq = 0.0;
-    int q[32];
+    // Integer sums are exact; sum(x*q) in four float partials (no long dependency chain).
+    int isq = 0, isqq = 0;
+    float pxq[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     for (int i = 0; i < 32; ++i) {
-      q[i] = round_clamp(iscale * (x[i] - lo), 0, 15);
-      sq += q[i];
-      sqq += static_cast<double>(q[i]) * q[i];
-      sxq += static_cast<double>(x[i]) * q[i];
+      const int q = round_clamp(iscale * (x[i] - lo), 0, 15);
+      isq += q;
+      isqq += q * q;
+      pxq[i & 3] += x[i] * static_cast<float>(q);
     }
+    const double sq = isq, sqq = isqq;
+    const double sxq = (static_cast<double>(pxq[0]) + pxq[1]) + (static_cast<double>(pxq[2]) + pxq[3]);
     const double det = 32.0 * sqq - sq * sq;
     if (det <= 0.0) continue;
     double s = (32.0 * sxq - sx * sq) / det;
@@ -51,11 +58,8 @@ void fit_group(const float* x, float& scale, float& offset) {
       o = 0.0;
       s = sqq > 0.0 ? sxq / sqq : 0.0;
     }
-    double err = 0.0;
-    for (int i = 0; i < 32; ++i) {
-      const double e = s * q[i] + o - x[i];
-      err += e * e;
-    }
+    // sum (s*q + o - x)^2, expanded so it needs only the sums already taken
+    const double err = s * s * sqq + 2.0 * s * o * sq + 32.0 * o * o - 2.0 * s * sxq - 2.0 * o * sx + sxx;
     if (best_err < 0.0 || err < best_err) {
       best_err = err;
       scale = static_cast<float>(s);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "kernels/formats/rounding.hpp"
+
 namespace slm::kernels::formats {
 namespace {
 
@@ -11,8 +13,7 @@ constexpr float kTiny = 1e-15f;  // below this a group is treated as all zeros
 
 // Nearest integer (ties to even) clamped to [lo, hi]; clamping first keeps inf/NaN defined.
 int round_clamp(float v, int lo, int hi) {
-  const float c = std::fmin(std::fmax(v, static_cast<float>(lo)), static_cast<float>(hi));
-  return static_cast<int>(std::nearbyint(c));
+  return round_even(clamp_to(v, static_cast<float>(lo), static_cast<float>(hi)));
 }
 
 // Best symmetric scale for 16 values with q in -32..31: try step sizes around max/32 and
@@ -68,7 +69,7 @@ void quantize_q6_k(const float* x, BlockQ6_K* b, std::int64_t n_blocks) noexcept
     const float d = fp16_to_f32(out.d);
     std::uint8_t q[256];
     for (int s = 0; s < 16; ++s) {
-      out.scales[s] = static_cast<std::int8_t>(std::min(127, static_cast<int>(std::nearbyint(iscale * scales[s]))));
+      out.scales[s] = static_cast<std::int8_t>(round_clamp(iscale * scales[s], -128, 127));
       const float ds = d * static_cast<float>(out.scales[s]);
       for (int l = 0; l < 16; ++l)
         q[16 * s + l] = static_cast<std::uint8_t>(ds != 0.0f ? round_clamp(x[16 * s + l] / ds, -32, 31) + 32 : 32);

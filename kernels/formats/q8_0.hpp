@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "kernels/formats/float.hpp"
+#include "kernels/formats/rounding.hpp"
 
 namespace slm::kernels::formats {
 
@@ -22,7 +23,7 @@ namespace slm::kernels::formats {
 // undefined. Such blocks then quantize to 0, as llama.cpp's do on x86.
 inline std::int8_t round_q8(float v) noexcept {
   if (!(std::fabs(v) <= 127.5f)) return 0;
-  return static_cast<std::int8_t>(std::roundf(std::fmin(std::fmax(v, -127.0f), 127.0f)));
+  return static_cast<std::int8_t>(round_away(clamp_to(v, -127.0f, 127.0f)));
 }
 
 struct BlockQ8_0 {
@@ -42,7 +43,10 @@ inline void dequantize_q8_0(const BlockQ8_0* b, float* y, std::int64_t n_blocks)
 inline void quantize_q8_0(const float* x, BlockQ8_0* b, std::int64_t n_blocks) noexcept {
   for (std::int64_t i = 0; i < n_blocks; ++i, x += 32) {
     float amax = 0.0f;
-    for (int j = 0; j < 32; ++j) amax = std::fmax(amax, std::fabs(x[j]));
+    for (int j = 0; j < 32; ++j) {
+      const float a = std::fabs(x[j]);
+      if (a > amax) amax = a;  // NaN is skipped, as fmax would
+    }
     const float d = amax / 127.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     b[i].d = f32_to_fp16(d);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/formats/rounding.hpp"
+
 namespace slm::kernels::formats {
 
 void quantize_q8_k(const float* x, BlockQ8_K* b, std::int64_t n_blocks) noexcept {
@@ -30,8 +32,8 @@ void quantize_q8_k(const float* x, BlockQ8_K* b, std::int64_t n_blocks) noexcept
       continue;
     }
     for (int j = 0; j < 256; ++j) {
-      // nearbyint rounds ties to even in the default rounding mode, like llama.cpp's nearest_int.
-      const int q = static_cast<int>(std::nearbyint(iscale * x[j]));
+      // Ties to even, like llama.cpp's nearest_int; |iscale * x| <= 127 except for NaN input.
+      const int q = round_even(clamp_to(iscale * x[j], -128.0f, 127.0f));
       out.qs[j] = static_cast<std::int8_t>(std::min(127, q));
     }
     for (int g = 0; g < 16; ++g) {
