@@ -58,6 +58,25 @@ std::uint64_t min_value_bytes(ValueType t) {
   return 1;
 }
 
+// Names are looked up and printed as text; metadata string values are left as they are.
+bool valid_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    std::size_t n = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    std::uint32_t cp = n == 1 ? b : b & (0x7F >> n);
+    for (std::size_t k = 1; k < n; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if ((c & 0xC0) != 0x80) return false;
+      cp = cp << 6 | (c & 0x3F);
+    }
+    constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};  // reject overlong forms
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n;
+  }
+  return true;
+}
+
 class Parser {
  public:
   Parser(Contents& f, const OpenOptions& options)
@@ -124,6 +143,7 @@ class Parser {
     c_.set_where({});
     std::string key = c_.read_string("key", format::kMaxKeyBytes);
     if (key.empty()) c_.fail(at, "empty metadata key");
+    if (!valid_utf8(key)) c_.fail(at, "metadata key is not valid UTF-8");
     c_.set_where(key);
     if (auto it = f_.key_index.find(key); it != f_.key_index.end())
       c_.fail(at, "duplicate metadata key (first at offset " + std::to_string(f_.metadata[it->second].offset) + ")");
@@ -210,6 +230,7 @@ class Parser {
     TensorInfo t{};
     t.name = c_.read_string("tensor name", format::kMaxTensorNameBytes);
     if (t.name.empty()) c_.fail(at, "empty tensor name");
+    if (!valid_utf8(t.name)) c_.fail(at, "tensor name is not valid UTF-8");
     c_.set_where(t.name);
     if (auto it = f_.tensor_index.find(t.name); it != f_.tensor_index.end())
       c_.fail(at, "duplicate tensor name (first is tensor #" + std::to_string(it->second) + ")");

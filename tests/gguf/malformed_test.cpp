@@ -351,6 +351,20 @@ TEST(Malformed, TensorNames) {
   EXPECT_NO_THROW(File::from_bytes(s.bytes));
 }
 
+TEST(Malformed, NamesThatAreNotUtf8) {
+  auto s = sample([](Writer& w) { w.add_tensor("bad\xff", DType::F32, std::vector<std::int64_t>{1}, Bytes(4)); });
+  expect_rejected(s.bytes, {Kind::Format, "tensor name is not valid UTF-8", s.layout.tensor_infos[3].record});
+  s = sample([](Writer& w) { w.add_tensor("overlong\xc0\xaf", DType::F32, std::vector<std::int64_t>{1}, Bytes(4)); });
+  expect_rejected(s.bytes, {Kind::Format, "tensor name is not valid UTF-8", s.layout.tensor_infos[3].record});
+  s = sample([](Writer& w) { w.add("key\xe2\x82", Value::u8(1)); });
+  expect_rejected(s.bytes, {Kind::Format, "metadata key is not valid UTF-8", s.layout.kvs[4].record});
+  // Multi-byte UTF-8 is fine.
+  s = sample([](Writer& w) {
+    w.add_tensor("poids.\xc3\xa9t\xc3\xa9.\xf0\x9f\x98\x80", DType::F32, std::vector<std::int64_t>{1}, Bytes(4));
+  });
+  EXPECT_NO_THROW(File::from_bytes(s.bytes));
+}
+
 TEST(Malformed, DuplicateTensorName) {
   auto s = sample([](Writer& w) { w.add_tensor("b.weight", DType::F32, std::vector<std::int64_t>{1}, Bytes(4)); });
   expect_rejected(s.bytes, {Kind::Format, "duplicate tensor name (first is tensor #1)", s.layout.tensor_infos[3].record,
