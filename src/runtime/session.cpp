@@ -9,9 +9,27 @@
 
 #include "runtime/state.hpp"
 #include "slm/error.hpp"
+#include "util/memory.hpp"
 
 namespace slm {
 namespace {
+
+// An upper bound of what State allocates (KV cache as if no layer were sliding-window, scratch
+// buffers, logits), checked before allocating so that an n_ctx too large for the machine is a
+// clear Error(Resource) instead of std::bad_alloc or the OOM killer.
+void check_session_memory(const Model::Impl& m, const SessionOptions& o) {
+  const HParams& hp = m.hparams;
+  const std::uint64_t elem = o.kv_type == KvType::F16 ? 2 : 4;
+  const std::uint64_t kv_dim = std::uint64_t(hp.n_head_kv * hp.head_dim), q_dim = std::uint64_t(hp.n_head * hp.head_dim);
+  const std::uint64_t kv = 2 * std::uint64_t(hp.n_layer) * std::uint64_t(o.n_ctx) * kv_dim * elem;
+  const std::uint64_t per_token = 4 * (2 * std::uint64_t(hp.n_embd) + 2 * q_dim + 2 * kv_dim + 2 * std::uint64_t(hp.n_ff));
+  const std::uint64_t scores = 4 * std::uint64_t(o.threads) * std::uint64_t(hp.n_head / std::max<std::int64_t>(1, hp.n_head_kv)) *
+                               std::uint64_t(o.n_ctx);
+  const std::uint64_t need = kv + per_token * std::uint64_t(o.n_batch) + scores + 4 * std::uint64_t(hp.n_vocab);
+  util::check_memory(need, o.max_memory_bytes,
+                     "a session with n_ctx " + std::to_string(o.n_ctx) + " (KV cache " + std::to_string(kv) + " bytes)",
+                     "SessionOptions::max_memory_bytes", m.file.path());
+}
 
 SessionOptions resolve(const Model::Impl& m, SessionOptions o) {
   const HParams& hp = m.hparams;
@@ -26,6 +44,7 @@ SessionOptions resolve(const Model::Impl& m, SessionOptions o) {
     throw Error(Error::Kind::Argument, "threads " + std::to_string(o.threads) + " outside [1, 1024]");
   if (o.n_batch < 1) throw Error(Error::Kind::Argument, "n_batch must be >= 1");
   o.n_batch = std::min(o.n_batch, o.n_ctx);
+  check_session_memory(m, o);
   return o;
 }
 
@@ -61,6 +80,8 @@ State::State(const Model::Impl& model, const SessionOptions& options)
   rope_global = rope_freqs(hp, hp.rope_base, hp.rope_freq_scale, model.weights.rope_freqs);
   rope_local = rope_freqs(hp, hp.rope_base_local, 1.0f, nullptr);
   angles.resize(std::size_t(hp.n_rot / 2));
+  if (spec.ffn_act == FfnAct::GeGlu && opt.matmul == MatmulPath::Integer)
+    gelu_f16 = std::make_unique<runtime::GeluF16Table>();
 
   // Largest quantized input row over every matrix, times the batch.
   std::size_t act = 0;
@@ -80,6 +101,7 @@ struct Session::Impl {
   std::vector<float> last;  // [n_vocab] logits of the last token
   std::vector<float> all;   // [n_tokens][n_vocab] when all logits were asked for
   std::span<const float> result;
+  bool logits_valid = false;  // `last` holds the logits of the token at pos - 1
 
   Impl(Model mdl, const SessionOptions& o) : model(std::move(mdl)), s(model.impl(), o) {}
 
@@ -124,6 +146,7 @@ struct Session::Impl {
                                                 " tokens exceed n_ctx " + std::to_string(s.opt.n_ctx));
     if (all_logits) all.resize(std::size_t(n * n_vocab));
     last.resize(std::size_t(n_vocab));
+    const std::int64_t pos0 = pos;
     for (std::int64_t b = 0; b < n; b += s.opt.n_batch) {
       const std::int64_t nb = std::min<std::int64_t>(s.opt.n_batch, n - b);
       if (all_logits) {
@@ -132,6 +155,24 @@ struct Session::Impl {
         forward(tokens.data() + b, nb, b + nb == n ? nb - 1 : nb, last.data());
       }
     }
+    // Weights holding Inf/NaN (or activations overflowing) give non-finite logits, which no
+    // sampler can use: refuse them. The tokens are taken back (position() as before the call;
+    // KV rows past it are overwritten later), so the session stays usable.
+    const std::span<const float> produced = all_logits ? std::span<const float>(all) : std::span<const float>(last);
+    for (std::size_t i = 0; i < produced.size(); ++i) {
+      if (std::isfinite(produced[i])) continue;
+      pos = pos0;
+      logits_valid = false;
+      result = {};
+      const std::size_t row = i / std::size_t(n_vocab);
+      throw Error(Error::Kind::Format,
+                  "non-finite logit (" + std::to_string(produced[i]) + ") for vocabulary id " +
+                      std::to_string(i % std::size_t(n_vocab)) + " after the token at position " +
+                      std::to_string(pos0 + std::int64_t(all_logits ? row : std::size_t(n - 1))) +
+                      ": the weights hold or produce Inf/NaN",
+                  s.m.file.path(), "logits");
+    }
+    logits_valid = true;
     if (all_logits) {
       std::copy(all.end() - n_vocab, all.end(), last.begin());
       result = std::span<const float>(all.data(), all.size());
@@ -154,12 +195,13 @@ std::span<const float> Session::evaluate(std::span<const TokenId> tokens, bool a
   return impl_->evaluate(tokens, all_logits);
 }
 std::span<const float> Session::logits() const noexcept {
-  if (impl_->pos == 0) return {};
+  if (impl_->pos == 0 || !impl_->logits_valid) return {};
   return impl_->last;
 }
 void Session::reset() noexcept {
   impl_->pos = 0;
   impl_->result = {};
+  impl_->logits_valid = false;
 }
 int Session::position() const noexcept { return int(impl_->pos); }
 int Session::n_ctx() const noexcept { return impl_->s.opt.n_ctx; }

@@ -6,6 +6,7 @@
 // H = n_head, Hkv = n_head_kv, group = H / Hkv.
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "kernels/kernels.hpp"
@@ -15,6 +16,16 @@
 #include "slm/session.hpp"
 
 namespace slm::runtime {
+
+// out = gelu(gate) * up with GELU rounded through fp16 as ggml does (gelu_f16.cpp).
+class GeluF16Table {
+ public:
+  GeluF16Table();
+  void geglu(const float* gate, const float* up, std::int64_t n, float* out) const;
+
+ private:
+  std::vector<float> values_;  // [65536] gelu of each fp16 value, rounded to fp16
+};
 
 // RoPE frequencies of one kind of layer: pair i of position p turns by
 // freq_scale * p * theta_scale^i / factors[i].
@@ -49,6 +60,7 @@ struct State {
   std::vector<float> scores;  // [threads][group * kv.max_rows()]  attention scratch
   RopeFreqs rope_global, rope_local;   // RoPE of global / sliding-window layers
   std::vector<float> angles;           // [n_rot/2] RoPE angles of one position
+  std::unique_ptr<GeluF16Table> gelu_f16;  // Integer path of GeGLU families only
 
   // Quantized activations of the last matmul input on the integer path
   // ([batch] rows of act_row_bytes), reused by the next matmul of the same input and type.
@@ -67,8 +79,6 @@ void matmul(State& s, const kernels::Matrix& w, const float* x, std::int64_t bat
 // layer il into s.att.
 void attention(State& s, std::int64_t il, std::int64_t n, std::int64_t pos0);
 
-// out = gelu(gate) * up with GELU rounded through fp16 as ggml does (gelu_f16.cpp).
-void geglu_f16_rounded(const float* gate, const float* up, std::int64_t n, float* out);
 
 // One transformer block on s.x (n tokens at positions pos0..), updating the KV cache of il.
 void transformer_block(State& s, std::int64_t il, std::int64_t n, std::int64_t pos0);
