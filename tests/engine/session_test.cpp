@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <unistd.h>
@@ -193,6 +194,26 @@ TEST(Session, GemmaQueryScaleHook) {
     hp.n_layer = 26;
     EXPECT_FLOAT_EQ(spec->query_scale(hp), 1.0f / std::sqrt(128.0f)) << arch;
   }
+}
+
+// A Model is immutable and shared: sessions on other threads use it at the same time.
+TEST(Session, ConcurrentSessionsOnOneModel) {
+  Fixture f = load("gemma2");
+  std::vector<float> expected;
+  {
+    slm::Session s(f.model, {.n_ctx = 64, .threads = 1});
+    expected = copy(s.evaluate(f.tokens, true));
+  }
+  std::vector<std::vector<float>> got(3);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < got.size(); ++i)
+    threads.emplace_back([&, i] {
+      slm::Model copy_of_model = f.model;  // handles may be copied across threads too
+      slm::Session s(copy_of_model, {.n_ctx = 64, .threads = 1});
+      got[i] = copy(s.evaluate(f.tokens, true));
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& g : got) EXPECT_EQ(g, expected);
 }
 
 }  // namespace
