@@ -13,6 +13,7 @@
 #include <immintrin.h>
 
 #include "kernels/kernels.hpp"
+#include "kernels/ref/ref.hpp"
 #include "kernels/simd/vec.hpp"
 
 namespace slm::kernels::simd {
@@ -204,6 +205,38 @@ void geglu(const float* gate, const float* up, std::int64_t n, float* out) {
     const B inner = B(0.79788456080286535588f) * g * xsimd::fma(B(0.044715f) * g, g, B(1.f));
     return B(0.5f) * g * (B(1.f) + xsimd::tanh(inner)) * u;
   });
+}
+
+// geglu_fp16 (llama.cpp's GELU: fp16-rounded gate, fp16 result) by table lookup: the gate's fp16
+// bits (F16C, round to nearest even like formats::f32_to_fp16) index 65536 precomputed values of
+// the scalar reference's gelu_fp16, so every level gives bit-identical results. The table
+// (256 KiB, immutable) is built on first use, which is only after the CPU check.
+struct GeluFp16Table {
+  alignas(64) float v[65536];
+  GeluFp16Table() noexcept {
+    for (int i = 0; i < 65536; ++i) {
+      const float h = _cvtsh_ss(static_cast<unsigned short>(i));
+      // Gates just inside (-10, 10) round to h = +-10 and take the formula, not the cut-off:
+      // evaluate the reference on such a gate.
+      v[i] = ref::gelu_fp16(__builtin_fabsf(h) >= 10.0f ? __builtin_nextafterf(h, 0.0f) : h);
+    }
+  }
+};
+
+template <class Tr>
+void geglu_fp16(const float* gate, const float* up, std::int64_t n, float* out) {
+  static const GeluFp16Table table;
+  const __m256 lo = _mm256_set1_ps(-10.0f), hi = _mm256_set1_ps(10.0f);
+  std::int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 g = _mm256_loadu_ps(gate + i);
+    const __m256i idx = _mm256_cvtepu16_epi32(_mm256_cvtps_ph(g, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    __m256 v = _mm256_i32gather_ps(table.v, idx, 4);
+    v = _mm256_blendv_ps(v, _mm256_setzero_ps(), _mm256_cmp_ps(g, lo, _CMP_LE_OQ));
+    v = _mm256_blendv_ps(v, g, _mm256_cmp_ps(g, hi, _CMP_GE_OQ));
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(v, _mm256_loadu_ps(up + i)));
+  }
+  for (; i < n; ++i) out[i] = ref::gelu_fp16(gate[i]) * up[i];
 }
 
 }  // namespace SLM_SIMD_ISA_NS

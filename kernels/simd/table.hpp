@@ -84,6 +84,7 @@ KernelTable make_table(Isa isa, const KernelTable& fallback) {
   t.softmax = &softmax<Tr>;
   t.swiglu = &swiglu<Tr>;
   t.geglu = &geglu<Tr>;
+  t.geglu_fp16 = &geglu_fp16<Tr>;
   t.add = &add<Tr>;
   t.scale = &scale<Tr>;
   t.attention = &attention<Tr>;

@@ -7,10 +7,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <vector>
 
+#include "kernels/formats/float.hpp"
 #include "kernels/kernels.hpp"
 #include "simd_levels.hpp"
 
@@ -142,6 +144,31 @@ TEST_P(SimdElementwise, SwigluAndGegluMatchReference) {
       ASSERT_NEAR(got[i], want[i], tol) << "geglu n=" << n << " i=" << i << " g=" << g[i];
     }
   }
+}
+
+TEST_P(SimdElementwise, GegluFp16IsBitIdentical) {
+  // Every fp16 value as a gate (plus the +-10 cut-offs and values between fp16 neighbours),
+  // then random gates; the table lookup must equal the reference exactly.
+  std::vector<float> g, u;
+  for (int i = 0; i < 65536; ++i) {
+    const float h = formats::fp16_to_f32(static_cast<std::uint16_t>(i));
+    if (std::isnan(h)) continue;
+    g.push_back(h);
+    g.push_back(std::nextafter(h, 0.0f));
+  }
+  for (float c : {-10.0f, 10.0f, std::nextafter(-10.0f, 0.0f), std::nextafter(10.0f, 0.0f), 1e30f, -1e30f}) g.push_back(c);
+  auto extra = inputs(1001, rng_, 4.0f);
+  g.insert(g.end(), extra.begin(), extra.end());
+  u = inputs(static_cast<std::int64_t>(g.size()), rng_, 1.0f, false);
+  const auto n = static_cast<std::int64_t>(g.size());
+  std::vector<float> want(g.size()), got(g.size());
+  scalar().geglu_fp16(g.data(), u.data(), n, want.data());
+  simd().geglu_fp16(g.data(), u.data(), n, got.data());
+  for (std::size_t i = 0; i < g.size(); ++i)
+    ASSERT_EQ(std::memcmp(&got[i], &want[i], 4), 0) << "gate " << g[i] << ": " << got[i] << " vs " << want[i];
+  // Odd tails too.
+  simd().geglu_fp16(g.data(), u.data(), 13, got.data());
+  for (int i = 0; i < 13; ++i) ASSERT_EQ(std::memcmp(&got[i], &want[i], 4), 0) << i;
 }
 
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SimdElementwise);
