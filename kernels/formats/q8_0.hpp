@@ -6,9 +6,14 @@
 //   qs[32]  i8     element j
 //
 // Element value: qs[j] * d.
-// Quantization (as llama.cpp quantizes activations, so our integer path sees the same values):
-// d = max|x| / 127, q = roundf(x * (1/d)) (ties away from zero), where the q's are computed
-// with the fp32 d and only the stored scale is rounded to fp16. An all-zero block gives d = 0.
+// llama.cpp quantizes Q8_0 two slightly different ways, and slm follows each where it applies:
+//  - weights (llama-quantize, quantize_row_q8_0_ref): d = max|x| / 127, q = roundf(x * (1/d)),
+//    ties away from zero -> quantize_q8_0, behind quantize_row(Q8_0);
+//  - activations at run time (its x86 AVX/AVX2 quantize_row_q8_0): d = max|x| / 127,
+//    q = round-half-even(x * (127 / max|x|)) -> quantize_q8_0_activations, behind
+//    quantize_activations(Q8_0), so the integer path sees exactly llama.cpp's int8 values.
+// In both the q's use the fp32 scale; only the stored d is rounded to fp16. An all-zero block
+// gives d = 0 and q = 0.
 
 #include <cmath>
 #include <cstdint>
@@ -24,6 +29,13 @@ namespace slm::kernels::formats {
 inline std::int8_t round_q8(float v) noexcept {
   if (!(std::fabs(v) <= 127.5f)) return 0;
   return static_cast<std::int8_t>(round_away(clamp_to(v, -127.0f, 127.0f)));
+}
+
+// The same with ties to even, for the run-time activation quantizers. (For blocks whose scale
+// overflows, llama.cpp's AVX code stores -128s with d = 0; 0s with d = 0 mean the same.)
+inline std::int8_t round_q8_even(float v) noexcept {
+  if (!(std::fabs(v) <= 127.5f)) return 0;
+  return static_cast<std::int8_t>(round_even(clamp_to(v, -127.0f, 127.0f)));
 }
 
 struct BlockQ8_0 {
@@ -51,6 +63,20 @@ inline void quantize_q8_0(const float* x, BlockQ8_0* b, std::int64_t n_blocks) n
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     b[i].d = f32_to_fp16(d);
     for (int j = 0; j < 32; ++j) b[i].qs[j] = round_q8(x[j] * id);
+  }
+}
+
+// Activation quantization as llama.cpp does it at run time on x86 (see the top of this file).
+inline void quantize_q8_0_activations(const float* x, BlockQ8_0* b, std::int64_t n_blocks) noexcept {
+  for (std::int64_t i = 0; i < n_blocks; ++i, x += 32) {
+    float amax = 0.0f;
+    for (int j = 0; j < 32; ++j) {
+      const float a = std::fabs(x[j]);
+      if (a > amax) amax = a;
+    }
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    b[i].d = f32_to_fp16(amax / 127.0f);
+    for (int j = 0; j < 32; ++j) b[i].qs[j] = round_q8_even(x[j] * id);
   }
 }
 

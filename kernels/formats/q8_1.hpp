@@ -5,7 +5,9 @@
 //   s       fp16   d * sum(qs): lets a Q4_1 dot add the weight minimum m * sum(x) in one step
 //   qs[32]  i8     element j
 //
-// Element value: qs[j] * d. Quantized like Q8_0 (d = max|x|/127, q = roundf(x/d)).
+// Element value: qs[j] * d. Quantized like Q8_0: quantize_q8_1 as llama.cpp's reference
+// (roundf), quantize_q8_1_activations as its x86 run-time code (ties to even, 127/max|x|);
+// see kernels/formats/q8_0.hpp.
 
 #include <cmath>
 #include <cstdint>
@@ -47,6 +49,26 @@ inline void quantize_q8_1(const float* x, BlockQ8_1* b, std::int64_t n_blocks) n
     }
     b[i].d = f32_to_fp16(d);
     b[i].s = f32_to_fp16(static_cast<float>(sum) * d);
+  }
+}
+
+inline void quantize_q8_1_activations(const float* x, BlockQ8_1* b, std::int64_t n_blocks) noexcept {
+  for (std::int64_t i = 0; i < n_blocks; ++i, x += 32) {
+    float amax = 0.0f;
+    for (int j = 0; j < 32; ++j) {
+      const float a = std::fabs(x[j]);
+      if (a > amax) amax = a;
+    }
+    const float d = amax / 127.0f;
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    int sum = 0;
+    for (int j = 0; j < 32; ++j) {
+      const std::int8_t q = round_q8_even(x[j] * id);
+      b[i].qs[j] = q;
+      sum += q;
+    }
+    b[i].d = f32_to_fp16(d);
+    b[i].s = f32_to_fp16(d * static_cast<float>(sum));
   }
 }
 

@@ -84,6 +84,13 @@ void quantize_activations(DType act_type, const float* x, std::int64_t k, void* 
   if (act_type != DType::F32 && act_type != DType::Q8_0 && act_type != DType::Q8_1 && act_type != DType::Q8_K)
     throw Error(Error::Kind::Unsupported,
                 "quantize_activations: " + std::string(dtype_name(act_type)) + " is not an activation type");
+  if (act_type == DType::Q8_0 || act_type == DType::Q8_1) {
+    if (k <= 0 || k % 32 != 0)
+      throw Error(Error::Kind::Argument, "quantize_activations: " + std::to_string(k) + " elements is not a multiple of 32");
+    // llama.cpp's run-time rounding (ties to even), not quantize_row's (see formats/q8_0.hpp)
+    if (act_type == DType::Q8_0) return formats::quantize_q8_0_activations(x, static_cast<BlockQ8_0*>(out), k / 32);
+    return formats::quantize_q8_1_activations(x, static_cast<BlockQ8_1*>(out), k / 32);
+  }
   quantize_row(act_type, x, out, k);
 }
 

@@ -1,8 +1,9 @@
 #pragma once
-// SIMD activation quantization (Q8_0, Q8_1, Q8_K), bit-identical to the scalar quantizers in
-// kernels/formats/ (the integer matmul of every level must see the same int8 values):
-// the scale is computed in scalar exactly as there, and only x * (1/d) and the rounding are
-// vectorised — ties away from zero (roundf) for Q8_0/Q8_1, ties to even for Q8_K.
+// SIMD activation quantization (Q8_0, Q8_1, Q8_K), bit-identical to the scalar activation
+// quantizers in kernels/formats/ (quantize_q8_0_activations, quantize_q8_1_activations,
+// quantize_q8_k), which follow llama.cpp's run-time code: the scale is computed in scalar
+// exactly as there, and only x * (127/max|x|) (Q8_0/Q8_1) or x * iscale (Q8_K) and the
+// rounding (ties to even) are vectorised.
 
 #include <immintrin.h>
 
@@ -33,15 +34,6 @@ inline float max_abs(const float* x, int n) noexcept {
   return _mm_cvtss_f32(s);
 }
 
-// roundf: trunc, then step away from zero when the dropped fraction is >= 0.5 (exact in fp32).
-inline __m256i round_away(__m256 v) noexcept {
-  const __m256 t = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-  const __m256 frac = abs8(_mm256_sub_ps(v, t));
-  const __m256 step = _mm256_or_ps(_mm256_and_ps(v, _mm256_set1_ps(-0.0f)), _mm256_set1_ps(1.0f));
-  const __m256 adj = _mm256_and_ps(_mm256_cmp_ps(frac, _mm256_set1_ps(0.5f), _CMP_GE_OQ), step);
-  return _mm256_cvttps_epi32(_mm256_add_ps(t, adj));
-}
-
 // Four i32x8 -> 32 saturated int8 in order.
 inline __m256i pack32(__m256i a, __m256i b, __m256i c, __m256i d) noexcept {
   const __m256i ab = _mm256_packs_epi32(a, b);
@@ -57,14 +49,16 @@ inline void q8_32(const float* x, float id, std::int8_t* out) noexcept {
   }
   const __m256 vid = _mm256_set1_ps(id);
   __m256i q[4];
-  for (int i = 0; i < 4; ++i) q[i] = round_away(_mm256_mul_ps(_mm256_loadu_ps(x + 8 * i), vid));
+  // cvtps rounds to nearest even (default MXCSR), like llama.cpp's _mm256_round_ps(NEAREST)
+  for (int i = 0; i < 4; ++i) q[i] = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 8 * i), vid));
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), pack32(q[0], q[1], q[2], q[3]));
 }
 
 inline void q8_0_blocks(const float* x, formats::BlockQ8_0* b, std::int64_t nb) noexcept {
   for (std::int64_t i = 0; i < nb; ++i, x += 32) {
-    const float d = max_abs(x, 32) / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    const float amax = max_abs(x, 32);
+    const float d = amax / 127.0f;
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
     b[i].d = to_fp16(d);
     q8_32(x, id, b[i].qs);
   }
@@ -72,8 +66,9 @@ inline void q8_0_blocks(const float* x, formats::BlockQ8_0* b, std::int64_t nb) 
 
 inline void q8_1_blocks(const float* x, formats::BlockQ8_1* b, std::int64_t nb) noexcept {
   for (std::int64_t i = 0; i < nb; ++i, x += 32) {
-    const float d = max_abs(x, 32) / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    const float amax = max_abs(x, 32);
+    const float d = amax / 127.0f;
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
     q8_32(x, id, b[i].qs);
     int sum = 0;
     for (int j = 0; j < 32; ++j) sum += b[i].qs[j];

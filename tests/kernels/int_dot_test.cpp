@@ -1,8 +1,8 @@
 // The integer matmul path against llama.cpp's own CPU dot products (ggml_vec_dot_* from
 // libggml-cpu, via tests/kernels/quant_oracle.py; skipped when llama-cpp-python is absent):
-// same weights, same activations quantized the same way (bit-identity of the activation
-// quantizers is checked in quantizers_test), so the results may differ only by the order of
-// float additions.
+// same weights, same activations quantized the same way (llama.cpp's run-time quantize_row_q8_*;
+// bit-identity of quantize_activations with it is checked in quantizers_test), so the results
+// may differ only by the order of float additions.
 
 #include <gtest/gtest.h>
 

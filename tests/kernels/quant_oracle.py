@@ -8,10 +8,12 @@
                                              Gaussian data), dequantized by the gguf package;
                                              fp32 -> fp16/bf16 conversions by numpy / gguf
   quant_oracle.py ggml OUT                   llama.cpp's own reference quantizers (libggml-base,
-                                             from the llama-cpp-python package) on fixed inputs;
-                                             exits 77 when that library cannot be found
+                                             from the llama-cpp-python package) on fixed inputs,
+                                             and its CPU backend's run-time activation quantizers
+                                             (libggml-cpu); exits 77 when those cannot be found
   quant_oracle.py ggml-dot OUT               llama.cpp's CPU dot products (libggml-cpu) of random
-                                             weight blocks with quantized Gaussian activations
+                                             weight blocks with Gaussian activations quantized by
+                                             its run-time quantize_row_q8_*
   quant_oracle.py ggml-gelu OUT              llama.cpp's CPU GELU (a one-op ggml graph) on every
                                              fp16 value and on random floats
 
@@ -172,10 +174,11 @@ def ggml_inputs(rng):
 
 
 def cmd_ggml(out):
-    lib = find_ggml()
-    if lib is None:
-        print("libggml-base.so (llama-cpp-python) not found", file=sys.stderr)
+    lib, cpu = find_ggml(), find_ggml("libggml-cpu.so")
+    if lib is None or cpu is None:
+        print("libggml-base/libggml-cpu (llama-cpp-python) not found", file=sys.stderr)
         sys.exit(77)
+    cpu.ggml_cpu_init()
     import gguf
     T = gguf.GGMLQuantizationType
     rng = np.random.default_rng(99)
@@ -191,6 +194,13 @@ def cmd_ggml(out):
             f.restype = None
             f(x.ctypes.data, dst.ctypes.data, x.size)
             out.record(QUANT, int(qt), f"{fn} {name}", x.size, x, dst)
+            if qt in (T.Q8_0, T.Q8_1, T.Q8_K):  # what llama.cpp runs on activations (no _ref)
+                g = getattr(cpu, fn[:-4])
+                g.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
+                g.restype = None
+                dst = np.zeros_like(dst)
+                g(x.ctypes.data, dst.ctypes.data, x.size)
+                out.record(QUANT, int(qt), f"{fn[:-4]} {name}", x.size, x, dst)
 
 
 def cmd_ggml_dot(out):
@@ -215,7 +225,7 @@ def cmd_ggml_dot(out):
                     x[rng.integers(0, k, 8)] = 0.0
                 ae, ab = act_sizes[act]
                 xq = np.zeros(k // ae * ab, np.uint8)
-                qf = getattr(base, f"quantize_row_{act}_ref")
+                qf = getattr(cpu, f"quantize_row_{act}")  # the run-time activation quantizer
                 qf.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
                 qf(x.ctypes.data, xq.ctypes.data, k)
                 df = getattr(cpu, f"ggml_vec_dot_{qt.name.lower().replace('_k', '_K')}_{act}")
