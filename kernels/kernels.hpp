@@ -73,7 +73,9 @@ struct KernelTable {
   // (F32/F16/BF16) activation_type is F32: xq is then plain floats and this is matmul_f32.
   void (*matmul_q8)(const Matrix& w, const void* xq, std::int64_t batch, float* y, std::int64_t ldy,
                     std::int64_t r0, std::int64_t r1);
-  // act_type: Q8_0, Q8_1, Q8_K (bit-identical to llama.cpp's quantize_row_*_ref) or F32 (copy).
+  // act_type: Q8_0, Q8_1, Q8_K or F32 (copy). Bit-identical to what llama.cpp's CPU backend
+  // runs on activations (quantize_row_q8_*: ties to even), which differs from quantize_row's
+  // Q8_0/Q8_1 (llama.cpp's reference rounding, used for weights) on exact ties.
   void (*quantize_activations)(DType act_type, const float* x, std::int64_t k, void* out);
 
   // ---- element-wise (y may alias x)
