@@ -68,6 +68,11 @@ class JsonWriter {
     key(k);
     value(v);
   }
+  // A float member; `single` as in value(double, bool).
+  void member(std::string_view k, double v, bool single) {
+    key(k);
+    value(v, single);
+  }
 
  private:
   void open(char c) {
