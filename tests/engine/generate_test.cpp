@@ -137,6 +137,20 @@ TEST_P(Generate, SameSeedSameSampledText) {
   EXPECT_EQ(x.generated_tokens, 10);
 }
 
+// True when `s` is a sequence of complete, well-formed UTF-8 characters (RFC 3629).
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const int n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (int k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    i += n;
+  }
+  return true;
+}
+
 TEST_P(Generate, RunningOutOfContextIsAStopNotAnError) {
   const auto prompt = prompt_for(tok());
   slm::Session s(*model_, {.n_ctx = static_cast<int>(prompt.size()) + 3, .threads = 1});
@@ -190,6 +204,39 @@ TEST(GenerateRealModel, SmolLM2ChatAnswerMatchesLlamaCpp) {
   EXPECT_EQ(stats.tokens, expected);
   EXPECT_EQ(stats.stop_reason, slm::StopReason::EndOfGeneration);
   EXPECT_EQ(stats.text, model.tokenizer().decode(expected));
+}
+
+// Gemma's vocabulary spells rare characters (here Fraktur letters, 4 bytes each) with byte-fallback
+// tokens, so single tokens carry parts of a character. Streamed pieces must still be whole
+// characters, and together the whole text.
+TEST(GenerateRealModel, StreamedPiecesAreWholeCharacters) {
+  const std::string path = std::string(SLM_MODELS_DIR) + "/gemma-3-270m-q4_k_m.gguf";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "real model absent";
+  const slm::Model model = slm::Model::load(path);
+  const auto& tok = model.tokenizer();
+  slm::Session session(model, {.n_ctx = 128});
+  slm::GenerateOptions o;
+  o.max_tokens = 16;
+  o.sampler.temperature = 0.0f;
+  o.stop_at_end_of_generation = false;
+  std::vector<std::string> pieces;
+  const auto stats = slm::generate(session, tok, tok.encode("𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𝔘𝔫𝔦𝔠𝔬𝔡𝔢", true), o,
+                                   [&](std::string_view p) {
+                                     pieces.emplace_back(p);
+                                     return true;
+                                   });
+  int partial_tokens = 0;  // the precondition: some generated tokens are parts of characters
+  for (auto t : stats.tokens) partial_tokens += !valid_utf8(tok.token_to_piece(t, false));
+  ASSERT_GT(partial_tokens, 0) << "the model generated no split characters; the test checks nothing";
+  std::string joined;
+  for (const auto& p : pieces) {
+    EXPECT_TRUE(valid_utf8(p)) << "a streamed piece splits a character";
+    joined += p;
+  }
+  EXPECT_EQ(joined, stats.text);
+  std::string all;
+  for (auto t : stats.tokens) all += tok.token_to_piece(t, false);
+  EXPECT_EQ(stats.text, all);
 }
 
 TEST(GenerateStats, CountsWhitespaceSeparatedWords) {
