@@ -1,7 +1,7 @@
 // slm inspect FILE [--json]: a GGUF file's header, metadata, tensor table and totals.
 //
 // The output is a list of sections, each rendered as text or as one member of the JSON
-// object. Adding a section (e.g. an architecture card) is one more entry in render().
+// object; the last is the architecture card (model/card.hpp).
 // Long arrays show their first kMaxItems items and a count; long strings are cut at
 // kMaxStringBytes (on a UTF-8 boundary) with their full length given.
 
@@ -9,9 +9,12 @@
 #include <charconv>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "args.hpp"
+#include "card_args.hpp"
+#include "card_json.hpp"
 #include "commands.hpp"
 #include "gguf/reader.hpp"
 #include "json.hpp"
@@ -280,7 +283,38 @@ void json_totals(const File& f, JsonWriter& j) {
   j.member("total_params", total_params(f));
 }
 
-std::string render(const File& f, bool json) {
+// The architecture card, or why there is none (unknown family, metadata the engine refuses).
+struct CardOrError {
+  std::optional<model::ArchCard> card;
+  std::string error;
+};
+
+CardOrError make_card(const File& f, const ArgParser& p) {
+  try {
+    // Cheap checks first, so a file without a card does not pay for the bandwidth probe.
+    model::make_card(f, {});
+    return {model::make_card(f, card_options(p, 0)), {}};
+  } catch (const Error& e) {
+    return {std::nullopt, e.what()};
+  }
+}
+
+void text_card(const CardOrError& c, std::string& o) {
+  o += "\n" + (c.card ? model::card_text(*c.card) : "architecture card: not available (" + c.error + ")\n");
+}
+
+void json_card(const CardOrError& c, JsonWriter& j) {
+  j.key("architecture_card");
+  if (c.card) {
+    card_json(j, *c.card);
+  } else {
+    j.begin_object();
+    j.member("error", c.error);
+    j.end_object();
+  }
+}
+
+std::string render(const File& f, bool json, const CardOrError& card) {
   std::string out;
   if (json) {
     JsonWriter j(out);
@@ -289,12 +323,14 @@ std::string render(const File& f, bool json) {
     json_metadata(f, j);
     json_tensors(f, j);
     json_totals(f, j);
+    json_card(card, j);
     j.end_object();
   } else {
     text_header(f, out);
     text_metadata(f, out);
     text_tensors(f, out);
     text_totals(f, out);
+    text_card(card, out);
   }
   return out;
 }
@@ -306,11 +342,14 @@ int cmd_inspect(const Args& args) {
   p.option({"--json"}, false, "print JSON instead of text");
   p.option({"--no-mmap"}, false, "read the file into memory instead of mapping it");
   p.option({"--system"}, false, "describe this CPU and the kernel level slm uses (no FILE)");
+  p.option({"--families"}, false, "print the structure of every supported family as Markdown (no FILE)");
+  declare_card_options(p);
   p.option({"-h", "--help"}, false, "show this help");
   p.parse();
   if (p.has("--help")) {
     std::fputs(
-        ("slm inspect FILE [--json]: show a GGUF file's header, metadata, tensors and totals\n" + p.usage()).c_str(),
+        ("slm inspect FILE [--json]: show a GGUF file's header, metadata, tensors, totals and architecture card\n" +
+         p.usage()).c_str(),
         stdout);
     return 0;
   }
@@ -318,12 +357,16 @@ int cmd_inspect(const Args& args) {
     std::fputs(kernels::system_description().c_str(), stdout);
     return 0;
   }
+  if (p.has("--families")) {
+    std::fputs(model::families_markdown().c_str(), stdout);
+    return 0;
+  }
   if (p.positional().size() != 1) throw Error(Error::Kind::Argument, "expected one GGUF FILE (see slm inspect --help)");
   gguf::OpenOptions options;
   options.allow_unsupported_types = true;  // show what the file holds even if slm cannot run it
   options.use_mmap = !p.has("--no-mmap");
   const File f = File::open(p.positional()[0], options);
-  const std::string out = render(f, p.has("--json"));
+  const std::string out = render(f, p.has("--json"), make_card(f, p));
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;
 }

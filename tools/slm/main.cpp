@@ -19,6 +19,7 @@ constexpr Command kCommands[] = {
     {"inspect", slm::cli::cmd_inspect, "show a GGUF file's metadata, tensors and architecture"},
     {"run", slm::cli::cmd_run, "generate text from a prompt, or chat (--chat)"},
     {"make-model", slm::cli::cmd_make_model, "write a synthetic random-weight model at a real model's shape"},
+    {"compare", slm::cli::cmd_compare, "architecture cards side by side, speed and perplexity of several models"},
     {"quantize", slm::cli::cmd_quantize, "convert a model file to Q4_K_M, Q8_0, F16, BF16 or F32"},
 };
 
