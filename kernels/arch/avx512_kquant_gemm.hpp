@@ -1,6 +1,6 @@
 #pragma once
-// Q4_K x Q8_K for batches of 16 or more rows (prefill), AVX512-VNNI, GEMM-style (included by
-// table_avx512.cpp only).
+// Q4_K, Q5_K and Q6_K x Q8_K for batches of 16 or more rows (prefill), AVX512-VNNI, GEMM-style
+// (included by table_avx512.cpp only).
 //
 // avx512_q4k.hpp dots one weight block with one activation row at a time, so every 4 vpdpbusd
 // need 2 vpdpwssd for the sub-block scales and a convert: port 0 does 7 operations per 256 MACs
@@ -21,6 +21,8 @@
 #include <cstring>
 
 #include "kernels/formats/q4_k.hpp"
+#include "kernels/formats/q5_k.hpp"
+#include "kernels/formats/q6_k.hpp"
 #include "kernels/formats/q8_k.hpp"
 #include "kernels/kernels.hpp"
 
@@ -33,10 +35,12 @@ inline constexpr int kGLanes = 32;           // batch rows per group (2 x 16 lan
 struct GemmScratch {
   __m512i a[kGSeg][64][2];  // [block][word w = elements 4w..4w+3][lane group]
   __m512 da[kGSeg][2];      // d_a per lane
-  __m512 ms[kGSeg][8][2];   // d_a * (bsum_2s + bsum_2s+1) per lane
+  __m512 ms[kGSeg][16][2];  // d_a * (sum of the activations of sub-block s) per lane
 };
 
 // Repacks activation rows [b0, b0 + nt) (nt <= 32; missing lanes are zero) for blocks [ib0, ib1).
+// kSub = sub-blocks per 256 (8 of 32 elements for Q4_K, 16 of 16 for Q6_K) for the sums.
+template <int kSub>
 inline void gemm_prepare(const unsigned char* x, std::size_t act_row, std::int64_t b0, int nt, std::int64_t ib0,
                          std::int64_t ib1, GemmScratch& s) {
   if (nt < kGLanes || ib1 - ib0 < kGSeg) std::memset(static_cast<void*>(&s), 0, sizeof(GemmScratch));  // unused lanes = 0
@@ -48,19 +52,40 @@ inline void gemm_prepare(const unsigned char* x, std::size_t act_row, std::int64
       const auto* words = reinterpret_cast<const std::int32_t*>(a[ib].qs);
       for (int w = 0; w < 64; ++w) reinterpret_cast<std::int32_t*>(&s.a[bl][w][t])[lane] = words[w];
       reinterpret_cast<float*>(&s.da[bl][t])[lane] = a[ib].d;
-      for (int sb = 0; sb < 8; ++sb)
-        reinterpret_cast<float*>(&s.ms[bl][sb][t])[lane] =
-            a[ib].d * static_cast<float>(a[ib].bsums[2 * sb] + a[ib].bsums[2 * sb + 1]);
+      for (int sb = 0; sb < kSub; ++sb) {
+        const int sum = kSub == 8 ? a[ib].bsums[2 * sb] + a[ib].bsums[2 * sb + 1] : a[ib].bsums[sb];
+        reinterpret_cast<float*>(&s.ms[bl][sb][t])[lane] = a[ib].d * static_cast<float>(sum);
+      }
     }
   }
 }
 
+// One weight block for the GEMM: unsigned values u in element order and, per sub-block s, the
+// factor of its integer dot (dsc) and of the activation sum it subtracts (dm):
+//   block . a = d_a * sum_s dsc_s * (u . a)_s - sum_s dm_s * (d_a * sum_s(a))
 struct GemmWeights {
-  alignas(64) std::uint8_t q[256];  // unsigned 4-bit values in element order
-  float dsc[8];                     // d * sc_s
-  float dm[8];                      // dmin * m_s
+  alignas(64) std::uint8_t q[256];
+  float dsc[16];
+  float dm[16];
 };
 
+// Q4_K / Q5_K scales and minimums: dsc = d * sc_s, dm = dmin * m_s (8 sub-blocks of 32).
+inline void gemm_k_scales(const std::uint8_t* scales, float d, float dmin, GemmWeights& g) noexcept {
+  for (int s = 0; s < 8; ++s) {
+    int sc, m;
+    if (s < 4) {
+      sc = scales[s] & 63;
+      m = scales[s + 4] & 63;
+    } else {
+      sc = (scales[s + 4] & 0x0f) | ((scales[s - 4] >> 6) << 4);
+      m = (scales[s + 4] >> 4) | ((scales[s] >> 6) << 4);
+    }
+    g.dsc[s] = d * static_cast<float>(sc);
+    g.dm[s] = dmin * static_cast<float>(m);
+  }
+}
+
+// Q4_K: u = the 4-bit q.
 inline void gemm_unpack(const formats::BlockQ4_K& b, GemmWeights& g) noexcept {
   const __m256i m4 = _mm256_set1_epi8(0x0f);
   for (int c = 0; c < 4; ++c) {
@@ -68,25 +93,50 @@ inline void gemm_unpack(const formats::BlockQ4_K& b, GemmWeights& g) noexcept {
     _mm256_store_si256(reinterpret_cast<__m256i*>(g.q + 64 * c), _mm256_and_si256(x, m4));
     _mm256_store_si256(reinterpret_cast<__m256i*>(g.q + 64 * c + 32), _mm256_and_si256(_mm256_srli_epi16(x, 4), m4));
   }
-  const float d = _cvtsh_ss(b.d), dmin = _cvtsh_ss(b.dmin);
-  for (int s = 0; s < 8; ++s) {
-    int sc, m;
-    if (s < 4) {
-      sc = b.scales[s] & 63;
-      m = b.scales[s + 4] & 63;
-    } else {
-      sc = (b.scales[s + 4] & 0x0f) | ((b.scales[s - 4] >> 6) << 4);
-      m = (b.scales[s + 4] >> 4) | ((b.scales[s] >> 6) << 4);
-    }
-    g.dsc[s] = d * static_cast<float>(sc);
-    g.dm[s] = dmin * static_cast<float>(m);
+  gemm_k_scales(b.scales, _cvtsh_ss(b.d), _cvtsh_ss(b.dmin), g);
+}
+
+// Q5_K: u = the 4-bit q plus 16 * its high bit (bit 2c / 2c+1 of qh[l] for chunk c).
+inline void gemm_unpack(const formats::BlockQ5_K& b, GemmWeights& g) noexcept {
+  const __m256i m4 = _mm256_set1_epi8(0x0f), one = _mm256_set1_epi8(1);
+  const __m256i hb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh));
+  for (int c = 0; c < 4; ++c) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c));
+    const __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2 * c), one), 4);
+    const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2 * c + 1), one), 4);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(g.q + 64 * c), _mm256_or_si256(_mm256_and_si256(x, m4), h0));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(g.q + 64 * c + 32),
+                       _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(x, 4), m4), h1));
+  }
+  gemm_k_scales(b.scales, _cvtsh_ss(b.d), _cvtsh_ss(b.dmin), g);
+}
+
+// Q6_K: u = 6-bit q (value q - 32), dsc = d * sc_s, dm = 32 * d * sc_s (16 sub-blocks of 16).
+inline void gemm_unpack(const formats::BlockQ6_K& b, GemmWeights& g) noexcept {
+  const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(0x03);
+  for (int h = 0; h < 2; ++h) {
+    const __m256i la = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h));
+    const __m256i lb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h + 32));
+    const __m256i hq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * h));
+    const auto high = [&](int shift) { return _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hq, shift), m2), 4); };
+    auto* q = reinterpret_cast<__m256i*>(g.q + 128 * h);
+    _mm256_store_si256(q + 0, _mm256_or_si256(_mm256_and_si256(la, m4), high(0)));
+    _mm256_store_si256(q + 1, _mm256_or_si256(_mm256_and_si256(lb, m4), high(2)));
+    _mm256_store_si256(q + 2, _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(la, 4), m4), high(4)));
+    _mm256_store_si256(q + 3, _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(lb, 4), m4), high(6)));
+  }
+  const float d = _cvtsh_ss(b.d);
+  for (int s = 0; s < 16; ++s) {
+    g.dsc[s] = d * static_cast<float>(b.scales[s]);
+    g.dm[s] = 32.0f * g.dsc[s];
   }
 }
 
 // R weight rows starting at row r, blocks [ib0, ib1) of the segment; acc[R][2] in/out.
-template <int R>
+template <class WB, int kSub, int R>
 inline void gemm_rows(const Matrix& w, std::int64_t r, std::int64_t ib0, std::int64_t ib1, const GemmScratch& s,
                       __m512* acc /* [R][2] */) {
+  constexpr int kWords = 64 / kSub;  // 4-byte words per sub-block
   __m512 ac[R][2];
   for (int i = 0; i < R; ++i)
     for (int t = 0; t < 2; ++t) ac[i][t] = acc[2 * i + t];
@@ -94,16 +144,15 @@ inline void gemm_rows(const Matrix& w, std::int64_t r, std::int64_t ib0, std::in
   for (std::int64_t ib = ib0; ib < ib1; ++ib) {
     const auto bl = static_cast<std::size_t>(ib - ib0);
     for (int i = 0; i < R; ++i)
-      gemm_unpack(reinterpret_cast<const formats::BlockQ4_K*>(static_cast<const unsigned char*>(w.data) +
-                                                             (r + i) * w.row_stride)[ib],
+      gemm_unpack(reinterpret_cast<const WB*>(static_cast<const unsigned char*>(w.data) + (r + i) * w.row_stride)[ib],
                   g[i]);
     __m512 blk[R][2];
     for (int i = 0; i < R; ++i) blk[i][0] = blk[i][1] = _mm512_setzero_ps();
-    for (int sb = 0; sb < 8; ++sb) {
+    for (int sb = 0; sb < kSub; ++sb) {
       __m512i p[R][2];
       for (int i = 0; i < R; ++i) p[i][0] = p[i][1] = _mm512_setzero_si512();
-      for (int kk = 0; kk < 8; ++kk) {
-        const int wi = 8 * sb + kk;
+      for (int kk = 0; kk < kWords; ++kk) {
+        const int wi = kWords * sb + kk;
         const __m512i a0 = s.a[bl][wi][0], a1 = s.a[bl][wi][1];
         for (int i = 0; i < R; ++i) {
           std::int32_t wv;
@@ -122,7 +171,7 @@ inline void gemm_rows(const Matrix& w, std::int64_t r, std::int64_t ib0, std::in
     for (int i = 0; i < R; ++i)
       for (int t = 0; t < 2; ++t) {
         __m512 v = _mm512_fmadd_ps(blk[i][t], s.da[bl][t], ac[i][t]);
-        for (int sb = 0; sb < 8; ++sb) v = _mm512_fnmadd_ps(_mm512_set1_ps(g[i].dm[sb]), s.ms[bl][sb][t], v);
+        for (int sb = 0; sb < kSub; ++sb) v = _mm512_fnmadd_ps(_mm512_set1_ps(g[i].dm[sb]), s.ms[bl][sb][t], v);
         ac[i][t] = v;
       }
   }
@@ -130,8 +179,10 @@ inline void gemm_rows(const Matrix& w, std::int64_t r, std::int64_t ib0, std::in
     for (int t = 0; t < 2; ++t) acc[2 * i + t] = ac[i][t];
 }
 
-// Needs batch >= 1; meant for batch >= 16. GemmScratch is ~37 KiB and acc_store 16 KiB of stack.
-inline void matmul_q4k_gemm(const Matrix& w, const void* xq, std::int64_t batch, float* y, std::int64_t ldy,
+// Needs batch >= 1; meant for batch >= 16. GemmScratch is ~41 KiB and acc_store 16 KiB of stack.
+// WB = BlockQ4_K / BlockQ5_K (kSub 8) or BlockQ6_K (kSub 16).
+template <class WB, int kSub>
+inline void matmul_k_gemm(const Matrix& w, const void* xq, std::int64_t batch, float* y, std::int64_t ldy,
                             std::int64_t r0, std::int64_t r1) {
   const std::int64_t nb = w.k / 256;
   const std::size_t act_row = static_cast<std::size_t>(nb) * sizeof(formats::BlockQ8_K);
@@ -145,10 +196,10 @@ inline void matmul_q4k_gemm(const Matrix& w, const void* xq, std::int64_t batch,
       for (auto& a : acc_store) a = _mm512_setzero_ps();
       for (std::int64_t ib0 = 0; ib0 < nb; ib0 += kGSeg) {
         const std::int64_t ib1 = nb - ib0 < kGSeg ? nb : ib0 + kGSeg;
-        gemm_prepare(x, act_row, b0, nt, ib0, ib1, scratch);
+        gemm_prepare<kSub>(x, act_row, b0, nt, ib0, ib1, scratch);
         std::int64_t r = rc;
-        for (; r + 4 <= re; r += 4) gemm_rows<4>(w, r, ib0, ib1, scratch, acc_store + 2 * (r - rc));
-        for (; r < re; ++r) gemm_rows<1>(w, r, ib0, ib1, scratch, acc_store + 2 * (r - rc));
+        for (; r + 4 <= re; r += 4) gemm_rows<WB, kSub, 4>(w, r, ib0, ib1, scratch, acc_store + 2 * (r - rc));
+        for (; r < re; ++r) gemm_rows<WB, kSub, 1>(w, r, ib0, ib1, scratch, acc_store + 2 * (r - rc));
       }
       for (std::int64_t r = rc; r < re; ++r) {
         alignas(64) float lanes[kGLanes];

@@ -15,7 +15,7 @@
 #define SLM_SIMD_ISA_NS avx512
 #include "kernels/arch/avx512_q32.hpp"
 #include "kernels/arch/avx512_q4k.hpp"
-#include "kernels/arch/avx512_q4k_gemm.hpp"
+#include "kernels/arch/avx512_kquant_gemm.hpp"
 #include "kernels/simd/table.hpp"
 
 namespace slm::kernels::arch {
@@ -47,8 +47,14 @@ void matmul_q8(const Matrix& w, const void* xq, std::int64_t batch, float* y, st
   if (simd::simd_can(w, r0, r1)) {
     switch (w.type) {
       case DType::Q4_K:
-        if (batch >= 16) return avx512::matmul_q4k_gemm(w, xq, batch, y, ldy, r0, r1);
+        if (batch >= 16) return avx512::matmul_k_gemm<formats::BlockQ4_K, 8>(w, xq, batch, y, ldy, r0, r1);
         if (w.k <= avx512::kMaxBlocks * 256) return avx512::matmul_q4k(w, xq, batch, y, ldy, r0, r1);
+        break;
+      case DType::Q5_K:
+        if (batch >= 16) return avx512::matmul_k_gemm<formats::BlockQ5_K, 8>(w, xq, batch, y, ldy, r0, r1);
+        break;
+      case DType::Q6_K:
+        if (batch >= 16) return avx512::matmul_k_gemm<formats::BlockQ6_K, 16>(w, xq, batch, y, ldy, r0, r1);
         break;
       case DType::Q8_0: return avx512::matmul_q32<avx512::PolQ8_0>(w, xq, batch, y, ldy, r0, r1);
       case DType::Q4_0: return avx512::matmul_q32<avx512::PolQ4_0>(w, xq, batch, y, ldy, r0, r1);
