@@ -56,11 +56,18 @@ void matmul_q8(const Matrix& w, const void* xq, std::int64_t batch, float* y, st
       case DType::Q6_K:
         if (batch >= 16) return avx512::matmul_k_gemm<formats::BlockQ6_K, 16>(w, xq, batch, y, ldy, r0, r1);
         break;
-      case DType::Q8_0: return avx512::matmul_q32<avx512::PolQ8_0>(w, xq, batch, y, ldy, r0, r1);
-      case DType::Q4_0: return avx512::matmul_q32<avx512::PolQ4_0>(w, xq, batch, y, ldy, r0, r1);
-      case DType::Q5_0: return avx512::matmul_q32<avx512::PolQ5_0>(w, xq, batch, y, ldy, r0, r1);
-      case DType::Q4_1: return avx512::matmul_q32<avx512::PolQ4_1>(w, xq, batch, y, ldy, r0, r1);
       default: break;
+    }
+    // The 32-element formats: the 512-bit kernel prepares the activations per tile, which only
+    // pays off with several rows; matrix-vector products take the 256-bit path (faster there).
+    if (batch >= 4) {
+      switch (w.type) {
+        case DType::Q8_0: return avx512::matmul_q32<avx512::PolQ8_0>(w, xq, batch, y, ldy, r0, r1);
+        case DType::Q4_0: return avx512::matmul_q32<avx512::PolQ4_0>(w, xq, batch, y, ldy, r0, r1);
+        case DType::Q5_0: return avx512::matmul_q32<avx512::PolQ5_0>(w, xq, batch, y, ldy, r0, r1);
+        case DType::Q4_1: return avx512::matmul_q32<avx512::PolQ4_1>(w, xq, batch, y, ldy, r0, r1);
+        default: break;
+      }
     }
   }
   simd::matmul_q8_dispatch<Avx512>(w, xq, batch, y, ldy, r0, r1);
