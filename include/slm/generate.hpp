@@ -13,6 +13,7 @@
 // split across tokens is held back until complete), and text that might be the start of a stop
 // string is held back until it is known not to be one.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -32,6 +33,10 @@ struct GenerateOptions {
   SamplerConfig sampler;            // used when generate() makes its own Sampler
   std::vector<std::string> stop;    // stop when the text contains one of these (it is not emitted)
   bool stop_at_end_of_generation = true;  // stop at EOS/EOT tokens (Tokenizer::is_end_of_generation)
+  // Set to true (from any thread) to stop: checked before the prompt is evaluated and before
+  // each token. Generation then ends with StopReason::Cancelled; the session holds what was
+  // evaluated so far and stays usable. Must outlive the generate() call.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 enum class StopReason {
@@ -40,6 +45,7 @@ enum class StopReason {
   StopString,       // a stop string appeared
   Callback,         // on_piece returned false
   ContextFull,      // the session has no room for another token
+  Cancelled,        // GenerateOptions::cancel was set
 };
 const char* to_string(StopReason r) noexcept;
 

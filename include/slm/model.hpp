@@ -30,7 +30,14 @@ enum class LogLevel { Debug, Info, Warning, Error };
 using LogCallback = std::function<void(LogLevel, std::string_view)>;
 
 struct LoadOptions {
-  bool use_mmap = true;  // false: read the whole file into memory
+  // false: read the whole file into memory. Slower to start and uses RAM for the weights, but
+  // the model keeps working if the file is changed or truncated on disk while loaded (a mapped
+  // file that shrinks makes the next access to a lost page raise SIGBUS: docs/robustness.md).
+  bool use_mmap = true;
+  // Refuse (slm::Error Resource, before reading anything) to load more than this many bytes of
+  // tensors; 0 = no cap. Without a cap, use_mmap=false loads are still checked against the
+  // memory available (/proc/meminfo MemAvailable + SwapFree).
+  std::uint64_t max_memory_bytes = 0;
   int threads = 0;       // default thread count for sessions; 0 = hardware concurrency
   LogCallback log;       // optional; receives load-time notes (defaults applied, ...)
 };

@@ -42,6 +42,9 @@ struct SessionOptions {
   KvType kv_type = KvType::F32;
   MatmulPath matmul = MatmulPath::Integer;
   int n_batch = 512;   // tokens evaluated per forward pass; longer inputs are split
+  // Refuse (slm::Error Resource, in the constructor, before allocating) a KV cache plus scratch
+  // buffers larger than this; 0 = the memory available (/proc/meminfo MemAvailable + SwapFree).
+  std::uint64_t max_memory_bytes = 0;
 };
 
 class Session {
@@ -56,7 +59,10 @@ class Session {
 
   // Appends `tokens` at position() (the whole batch at once) and returns the logits
   // [n_vocab] of the last one. Throws Error(ContextFull) if they do not fit (nothing is
-  // evaluated then), Error(Argument) for an empty span or a token id outside the vocabulary.
+  // evaluated then), Error(Argument) for an empty span or a token id outside the vocabulary,
+  // Error(Format) if a logit comes out NaN or Inf (weights holding or producing non-finite
+  // values): the tokens are then taken back (position() unchanged, logits() empty until the
+  // next successful call) and the session stays usable.
   std::span<const float> prefill(std::span<const TokenId> tokens);
   // Appends one token; returns its logits [n_vocab].
   std::span<const float> decode(TokenId token);

@@ -29,6 +29,7 @@ const char* to_string(StopReason r) noexcept {
     case StopReason::StopString: return "stop-string";
     case StopReason::Callback: return "callback";
     case StopReason::ContextFull: return "context-full";
+    case StopReason::Cancelled: return "cancelled";
   }
   return "?";
 }
@@ -53,6 +54,11 @@ GenerateStats generate(Session& session, const Tokenizer& tokenizer, std::span<c
 GenerateStats generate(Session& session, const Tokenizer& tokenizer, std::span<const std::int32_t> prompt_tokens,
                        const GenerateOptions& options, Sampler& sampler, const PieceCallback& on_piece) {
   GenerateStats stats;
+  const auto cancelled = [&] { return options.cancel && options.cancel->load(std::memory_order_relaxed); };
+  if (cancelled()) {
+    stats.stop_reason = StopReason::Cancelled;
+    return stats;
+  }
   std::span<const float> logits;
   const auto t_prompt = Clock::now();
   if (prompt_tokens.empty()) {
@@ -80,6 +86,10 @@ GenerateStats generate(Session& session, const Tokenizer& tokenizer, std::span<c
   while (keep_going) {
     if (options.max_tokens >= 0 && stats.generated_tokens >= options.max_tokens) {
       stats.stop_reason = StopReason::MaxTokens;
+      break;
+    }
+    if (cancelled()) {
+      stats.stop_reason = StopReason::Cancelled;
       break;
     }
     const std::int32_t token = sampler.sample(logits);

@@ -1,8 +1,11 @@
 // slm — one program, one subcommand per concern (see commands.hpp).
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string_view>
+
+#include <unistd.h>
 
 #include "commands.hpp"
 #include "slm/error.hpp"
@@ -23,6 +26,16 @@ constexpr Command kCommands[] = {
     {"quantize", slm::cli::cmd_quantize, "convert a model file to Q4_K_M, Q8_0, F16, BF16 or F32"},
 };
 
+// A mapped model file that shrinks on disk (truncated, rewritten in place) makes the next
+// access to a lost page raise SIGBUS. Say so in one line instead of dying silently; only
+// async-signal-safe calls here. --no-mmap avoids it (docs/robustness.md).
+void on_sigbus(int) {
+  static const char kMessage[] =
+      "slm: error: a mapped file changed on disk while in use (SIGBUS): use --no-mmap to read it into memory\n";
+  [[maybe_unused]] const ssize_t n = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+  ::_exit(3);
+}
+
 void print_usage() {
   std::fprintf(stderr, "usage: slm COMMAND [options]   (slm COMMAND --help for its options)\n\ncommands:\n");
   for (const auto& c : kCommands) std::fprintf(stderr, "  %-12s %s\n", c.name, c.help);
@@ -31,6 +44,10 @@ void print_usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  struct sigaction bus = {};
+  bus.sa_handler = on_sigbus;
+  sigemptyset(&bus.sa_mask);
+  sigaction(SIGBUS, &bus, nullptr);
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     print_usage();
     return argc < 2 ? 2 : 0;

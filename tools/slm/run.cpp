@@ -85,6 +85,7 @@ struct RunConfig {
   GenerateOptions gen;
   SessionOptions session;
   int threads = 0;
+  bool use_mmap = true;
 };
 
 RunConfig parse_args(const Args& args, bool& help) {
@@ -100,6 +101,7 @@ RunConfig parse_args(const Args& args, bool& help) {
   p.option({"-t", "--threads"}, true, "worker threads (default: all cores)");
   p.option({"-c", "--ctx-size"}, true, "context size in tokens (default: min(model's, 4096))");
   p.option({"--kv-type"}, true, "KV cache element type: f32 (default) or f16");
+  p.option({"--no-mmap"}, false, "read the model into memory instead of mapping it (safe if the file changes)");
   p.option({"--temp"}, true, "temperature (default 0.8, 0 in the question/answer frame; 0 = greedy)");
   p.option({"--top-k"}, true, "top-k (default 40; 0 = off)");
   p.option({"--top-p"}, true, "top-p (default 0.95; 1 = off)");
@@ -122,6 +124,7 @@ RunConfig parse_args(const Args& args, bool& help) {
   c.model_path = p.has("--model") ? fs::path(*p.get("--model")) : find_default_model();
   c.prompt = p.get("--prompt");
   c.chat = p.has("--chat");
+  c.use_mmap = !p.has("--no-mmap");
   c.system = p.get_or("--system", "");
   c.template_name = p.has("--raw") ? "none" : p.get_or("--chat-template", "auto");
   if (c.template_name != "auto" && c.template_name != "qa")
@@ -323,6 +326,7 @@ int cmd_run(const Args& args) {
   const auto t0 = std::chrono::steady_clock::now();
   LoadOptions lo;
   lo.threads = c.threads;
+  lo.use_mmap = c.use_mmap;
   Model model = Model::load(c.model_path, lo);
   const Tokenizer& tok = model.tokenizer();
   Session session(model, c.session);
