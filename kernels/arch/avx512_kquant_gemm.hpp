@@ -30,12 +30,14 @@ namespace slm::kernels::arch::avx512 {
 
 inline constexpr std::int64_t kGRows = 256;  // weight rows per chunk (amortizes gemm_prepare)
 inline constexpr std::int64_t kGSeg = 8;     // blocks per segment (2048 elements)
-inline constexpr int kGLanes = 32;           // batch rows per group (2 x 16 lanes)
+inline constexpr int kGT = 2;                // zmm lane groups per batch group
+inline constexpr int kGLanes = 16 * kGT;     // batch rows per group
+inline constexpr int kGR = 4;                // weight rows per register tile
 
 struct GemmScratch {
-  __m512i a[kGSeg][64][2];  // [block][word w = elements 4w..4w+3][lane group]
-  __m512 da[kGSeg][2];      // d_a per lane
-  __m512 ms[kGSeg][16][2];  // d_a * (sum of the activations of sub-block s) per lane
+  __m512i a[kGSeg][64][kGT];  // [block][word w = elements 4w..4w+3][lane group]
+  __m512 da[kGSeg][kGT];      // d_a per lane
+  __m512 ms[kGSeg][16][kGT];  // d_a * (sum of the activations of sub-block s) per lane
 };
 
 // Repacks activation rows [b0, b0 + nt) (nt <= 32; missing lanes are zero) for blocks [ib0, ib1).
@@ -132,51 +134,52 @@ inline void gemm_unpack(const formats::BlockQ6_K& b, GemmWeights& g) noexcept {
   }
 }
 
-// R weight rows starting at row r, blocks [ib0, ib1) of the segment; acc[R][2] in/out.
+// R weight rows starting at row r, blocks [ib0, ib1) of the segment; acc[R][kGT] in/out.
 template <class WB, int kSub, int R>
 inline void gemm_rows(const Matrix& w, std::int64_t r, std::int64_t ib0, std::int64_t ib1, const GemmScratch& s,
-                      __m512* acc /* [R][2] */) {
+                      __m512* acc /* [R][kGT] */) {
   constexpr int kWords = 64 / kSub;  // 4-byte words per sub-block
-  __m512 ac[R][2];
+  __m512 ac[R][kGT];
   for (int i = 0; i < R; ++i)
-    for (int t = 0; t < 2; ++t) ac[i][t] = acc[2 * i + t];
+    for (int t = 0; t < kGT; ++t) ac[i][t] = acc[kGT * i + t];
   GemmWeights g[R];
   for (std::int64_t ib = ib0; ib < ib1; ++ib) {
     const auto bl = static_cast<std::size_t>(ib - ib0);
     for (int i = 0; i < R; ++i)
       gemm_unpack(reinterpret_cast<const WB*>(static_cast<const unsigned char*>(w.data) + (r + i) * w.row_stride)[ib],
                   g[i]);
-    __m512 blk[R][2];
-    for (int i = 0; i < R; ++i) blk[i][0] = blk[i][1] = _mm512_setzero_ps();
+    __m512 blk[R][kGT];
+    for (int i = 0; i < R; ++i)
+      for (int t = 0; t < kGT; ++t) blk[i][t] = _mm512_setzero_ps();
     for (int sb = 0; sb < kSub; ++sb) {
-      __m512i p[R][2];
-      for (int i = 0; i < R; ++i) p[i][0] = p[i][1] = _mm512_setzero_si512();
+      __m512i p[R][kGT];
+      for (int i = 0; i < R; ++i)
+        for (int t = 0; t < kGT; ++t) p[i][t] = _mm512_setzero_si512();
       for (int kk = 0; kk < kWords; ++kk) {
         const int wi = kWords * sb + kk;
-        const __m512i a0 = s.a[bl][wi][0], a1 = s.a[bl][wi][1];
+        __m512i av[kGT];
+        for (int t = 0; t < kGT; ++t) av[t] = s.a[bl][wi][t];
         for (int i = 0; i < R; ++i) {
           std::int32_t wv;
           std::memcpy(&wv, g[i].q + 4 * wi, 4);
           const __m512i wb = _mm512_set1_epi32(wv);
-          p[i][0] = _mm512_dpbusd_epi32(p[i][0], wb, a0);
-          p[i][1] = _mm512_dpbusd_epi32(p[i][1], wb, a1);
+          for (int t = 0; t < kGT; ++t) p[i][t] = _mm512_dpbusd_epi32(p[i][t], wb, av[t]);
         }
       }
       for (int i = 0; i < R; ++i) {
         const __m512 f = _mm512_set1_ps(g[i].dsc[sb]);
-        blk[i][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p[i][0]), f, blk[i][0]);
-        blk[i][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p[i][1]), f, blk[i][1]);
+        for (int t = 0; t < kGT; ++t) blk[i][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p[i][t]), f, blk[i][t]);
       }
     }
     for (int i = 0; i < R; ++i)
-      for (int t = 0; t < 2; ++t) {
+      for (int t = 0; t < kGT; ++t) {
         __m512 v = _mm512_fmadd_ps(blk[i][t], s.da[bl][t], ac[i][t]);
         for (int sb = 0; sb < kSub; ++sb) v = _mm512_fnmadd_ps(_mm512_set1_ps(g[i].dm[sb]), s.ms[bl][sb][t], v);
         ac[i][t] = v;
       }
   }
   for (int i = 0; i < R; ++i)
-    for (int t = 0; t < 2; ++t) acc[2 * i + t] = ac[i][t];
+    for (int t = 0; t < kGT; ++t) acc[kGT * i + t] = ac[i][t];
 }
 
 // Needs batch >= 1; meant for batch >= 16. GemmScratch is ~41 KiB and acc_store 16 KiB of stack.
@@ -188,7 +191,7 @@ inline void matmul_k_gemm(const Matrix& w, const void* xq, std::int64_t batch, f
   const std::size_t act_row = static_cast<std::size_t>(nb) * sizeof(formats::BlockQ8_K);
   const auto* x = static_cast<const unsigned char*>(xq);
   alignas(64) GemmScratch scratch;
-  alignas(64) __m512 acc_store[kGRows * 2];
+  alignas(64) __m512 acc_store[kGRows * kGT];
   for (std::int64_t rc = r0; rc < r1; rc += kGRows) {
     const std::int64_t re = r1 - rc < kGRows ? r1 : rc + kGRows;
     for (std::int64_t b0 = 0; b0 < batch; b0 += kGLanes) {
@@ -198,13 +201,12 @@ inline void matmul_k_gemm(const Matrix& w, const void* xq, std::int64_t batch, f
         const std::int64_t ib1 = nb - ib0 < kGSeg ? nb : ib0 + kGSeg;
         gemm_prepare<kSub>(x, act_row, b0, nt, ib0, ib1, scratch);
         std::int64_t r = rc;
-        for (; r + 4 <= re; r += 4) gemm_rows<WB, kSub, 4>(w, r, ib0, ib1, scratch, acc_store + 2 * (r - rc));
-        for (; r < re; ++r) gemm_rows<WB, kSub, 1>(w, r, ib0, ib1, scratch, acc_store + 2 * (r - rc));
+        for (; r + kGR <= re; r += kGR) gemm_rows<WB, kSub, kGR>(w, r, ib0, ib1, scratch, acc_store + kGT * (r - rc));
+        for (; r < re; ++r) gemm_rows<WB, kSub, 1>(w, r, ib0, ib1, scratch, acc_store + kGT * (r - rc));
       }
       for (std::int64_t r = rc; r < re; ++r) {
         alignas(64) float lanes[kGLanes];
-        _mm512_store_ps(lanes, acc_store[2 * (r - rc)]);
-        _mm512_store_ps(lanes + 16, acc_store[2 * (r - rc) + 1]);
+        for (int t = 0; t < kGT; ++t) _mm512_store_ps(lanes + 16 * t, acc_store[kGT * (r - rc) + t]);
         for (int l = 0; l < nt; ++l) y[(b0 + l) * ldy + r] = lanes[l];
       }
     }
