@@ -85,8 +85,9 @@ std::string scatter(const std::string& id, const std::string& title, const std::
     const char* c = kColors[i % std::size(kColors)];
     s += "<circle cx=\"" + num(X(p.x)) + "\" cy=\"" + num(Y(p.y)) + "\" r=\"6\" fill=\"" + c + "\"><title>" +
          esc(p.label) + ": " + num(p.x) + ", " + num(p.y) + "</title></circle>";
-    s += "<text x=\"" + num(X(p.x) + 9) + "\" y=\"" + num(Y(p.y) - 8) + "\" fill=\"" + c + "\">" + esc(p.label) +
-         "</text>";
+    // Labels alternate above and below their points so neighbours do not overprint.
+    s += "<text x=\"" + num(X(p.x) + 9) + "\" y=\"" + num(Y(p.y) + (i % 2 ? 18 : -8)) + "\" fill=\"" + c + "\">" +
+         esc(p.label) + "</text>";
   }
   return s + "</svg>\n";
 }
