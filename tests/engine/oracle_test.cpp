@@ -33,16 +33,18 @@ TEST_P(NumpyOracle, FloatPathMatchesFloat64) {
   const fs::path model_path = fs::path(SLM_MODELS_DIR) / (stem + ".gguf");
   const fs::path case_path = fs::path(SLM_TEST_DATA_DIR) / "real" / stem / "a_english" / "case.json";
   if (!fs::exists(model_path) || !fs::exists(case_path)) GTEST_SKIP() << "model or case absent";
-  if (std::system((python() + " -c 'import numpy, gguf' 2>/dev/null").c_str()) != 0)
+  if (std::system(std::string(python()).append(" -c 'import numpy, gguf' 2>/dev/null").c_str()) != 0)
     GTEST_SKIP() << python() << " lacks numpy or gguf";
 
   // The first 6 prompt tokens keep the float64 pass short.
   std::vector<slm::TokenId> tokens = slm::test::Json::parse_file(case_path)["tokens"].as_int32s();
   tokens.resize(6);
   const fs::path out = fs::temp_directory_path() / ("slm-oracle-" + std::to_string(::getpid()) + ".f32");
-  std::string cmd = python() + " " + SLM_SOURCE_DIR + "/tests/engine/numpy_forward.py " + model_path.string() +
-                    " " + out.string();
-  for (auto t : tokens) cmd += " " + std::to_string(t);
+  // Built with append: GCC 12 reports a false -Wrestrict on long operator+ chains.
+  std::string cmd = python();
+  cmd.append(" ").append(SLM_SOURCE_DIR).append("/tests/engine/numpy_forward.py ");
+  cmd.append(model_path.string()).append(" ").append(out.string());
+  for (auto t : tokens) cmd.append(" ").append(std::to_string(t));
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   const std::vector<float> ref = slm::test::read_f32_file(out);
   fs::remove(out);
