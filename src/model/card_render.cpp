@@ -193,21 +193,22 @@ CardGrid card_grid(std::span<const ArchCard> cards) {
     std::vector<std::vector<std::string>> cells;
   } g;
   for (std::size_t m = 0; m < cards.size(); ++m) {
+    std::size_t prev = 0;  // where this card's previous row went
+    bool first = true;
     for (const auto& r : card_rows(cards[m])) {
       auto it = std::find_if(g.keys.begin(), g.keys.end(),
                              [&](const CardRow& k) { return k.section == r.section && k.label == r.label; });
       std::size_t i;
       if (it == g.keys.end()) {
-        // New row (e.g. a weight format only this model has): after the last row of its section.
-        auto pos = g.keys.end();
-        for (auto k = g.keys.begin(); k != g.keys.end(); ++k)
-          if (k->section == r.section) pos = k + 1;
-        i = std::size_t(pos - g.keys.begin());
-        g.keys.insert(pos, r);
+        // A row only this card has (e.g. a weight format): right after its predecessor in this card.
+        i = first ? 0 : prev + 1;
+        g.keys.insert(g.keys.begin() + std::ptrdiff_t(i), r);
         g.cells.insert(g.cells.begin() + std::ptrdiff_t(i), std::vector<std::string>(cards.size(), "-"));
       } else {
         i = std::size_t(it - g.keys.begin());
       }
+      prev = i;
+      first = false;
       g.cells[i][m] = r.value;
     }
   }

@@ -26,7 +26,7 @@ std::uint64_t sum_words(const std::uint64_t* p, std::size_t n) {
 
 double measure_read_bandwidth_gbps(int threads) {
   constexpr std::size_t kBytes = std::size_t{256} << 20;
-  constexpr int kPasses = 3;
+  constexpr int kPasses = 2;
   const std::size_t n_words = kBytes / sizeof(std::uint64_t);
   std::unique_ptr<std::uint64_t[]> buf(new (std::nothrow) std::uint64_t[n_words]);
   if (!buf) return 0;

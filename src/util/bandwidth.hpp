@@ -6,7 +6,9 @@
 namespace slm::util {
 
 // Read bandwidth in GB/s (1e9 bytes/s): `threads` threads (0 = hardware concurrency) each sum
-// their slice of a 256 MiB buffer (larger than any last-level cache); best of a few passes.
+// their slice of a 256 MiB buffer (beyond typical last-level caches; this VM reports a 480 MiB L3, so
+// the result may be partly cache bandwidth); best of two passes. A loaded machine reads low: pass
+// --bandwidth with a quiet measurement (docs/kernels.md) for stable ceilings.
 // Returns 0 if the buffer cannot be allocated.
 double measure_read_bandwidth_gbps(int threads = 0);
 

@@ -54,6 +54,13 @@ Result slm(const std::string& args) {
   return r;
 }
 
+slm::PerplexityOptions ppl_options(int n_ctx, int max_chunks = 0) {
+  slm::PerplexityOptions o;
+  o.n_ctx = n_ctx;
+  o.max_chunks = max_chunks;
+  return o;
+}
+
 std::string tiny(const char* name) { return (kGolden / (std::string(name) + "-Q4_K_M.gguf")).string(); }
 
 // What `slm compare` should answer for a model without a chat template: the greedy
@@ -156,7 +163,7 @@ TEST(Perplexity, MatchesLlamaCppOnTheRealModels) {
     if (!fs::exists(p)) continue;
     SCOPED_TRACE(p.string());
     const slm::Model model = slm::Model::load(p);
-    const slm::PerplexityResult r = slm::perplexity(model, text, {.n_ctx = 128, .max_chunks = 3});
+    const slm::PerplexityResult r = slm::perplexity(model, text, ppl_options(128, 3));
     EXPECT_EQ(r.n_tokens, e["n_tokens"].as_int());
     EXPECT_EQ(r.n_chunks, 3);
     EXPECT_EQ(r.n_scored, 3 * 63);
@@ -172,9 +179,9 @@ TEST(Perplexity, MatchesLlamaCppOnTheRealModels) {
 
 TEST(Perplexity, RefusesShortTextsAndBadContexts) {
   const slm::Model model = slm::Model::load(tiny("tiny-llama"));
-  EXPECT_THROW(slm::perplexity(model, "too short", {.n_ctx = 64}), slm::Error);
-  EXPECT_THROW(slm::perplexity(model, "whatever", {.n_ctx = 2}), slm::Error);
-  EXPECT_THROW(slm::perplexity(model, "whatever", {.n_ctx = 1 << 20}), slm::Error);
+  EXPECT_THROW(slm::perplexity(model, "too short", ppl_options(64)), slm::Error);
+  EXPECT_THROW(slm::perplexity(model, "whatever", ppl_options(2)), slm::Error);
+  EXPECT_THROW(slm::perplexity(model, "whatever", ppl_options(1 << 20)), slm::Error);
 }
 
 }  // namespace

@@ -89,7 +89,11 @@ ModelResult measure(const std::string& path, const CompareReport& r, const model
   }
   if (!ppl_text.empty()) {
     if (!quiet) std::fprintf(stderr, "compare: %s: perplexity\n", file_name(path).c_str());
-    m.ppl = perplexity(model, ppl_text, {.n_ctx = r.ppl_ctx, .max_chunks = ppl_chunks, .threads = r.threads});
+    PerplexityOptions po;
+    po.n_ctx = r.ppl_ctx;
+    po.max_chunks = ppl_chunks;
+    po.threads = r.threads;
+    m.ppl = perplexity(model, ppl_text, po);
   }
   return m;
 }

@@ -86,8 +86,10 @@ std::string scatter(const std::string& id, const std::string& title, const std::
     s += "<circle cx=\"" + num(X(p.x)) + "\" cy=\"" + num(Y(p.y)) + "\" r=\"6\" fill=\"" + c + "\"><title>" +
          esc(p.label) + ": " + num(p.x) + ", " + num(p.y) + "</title></circle>";
     // Labels alternate above and below their points so neighbours do not overprint.
-    s += "<text x=\"" + num(X(p.x) + 9) + "\" y=\"" + num(Y(p.y) + (i % 2 ? 18 : -8)) + "\" fill=\"" + c + "\">" +
-         esc(p.label) + "</text>";
+    // ... and sit left of points in the right half, so they stay inside the chart.
+    const bool left = X(p.x) > kL + pw / 2;
+    s += "<text x=\"" + num(X(p.x) + (left ? -9 : 9)) + "\" y=\"" + num(Y(p.y) + (i % 2 ? 18 : -8)) +
+         "\" text-anchor=\"" + (left ? "end" : "start") + "\" fill=\"" + c + "\">" + esc(p.label) + "</text>";
   }
   return s + "</svg>\n";
 }
