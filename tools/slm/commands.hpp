@@ -15,5 +15,6 @@ int cmd_run(const Args& args);
 int cmd_make_model(const Args& args);
 int cmd_quantize(const Args& args);
 int cmd_compare(const Args& args);
+int cmd_bench(const Args& args);
 
 }  // namespace slm::cli

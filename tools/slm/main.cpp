@@ -24,6 +24,7 @@ constexpr Command kCommands[] = {
     {"make-model", slm::cli::cmd_make_model, "write a synthetic random-weight model at a real model's shape"},
     {"compare", slm::cli::cmd_compare, "architecture cards side by side, speed and perplexity of several models"},
     {"quantize", slm::cli::cmd_quantize, "convert a model file to Q4_K_M, Q8_0, F16, BF16 or F32"},
+    {"bench", slm::cli::cmd_bench, "prompt and generation tokens/s, llama-bench style (pp512, tg128)"},
 };
 
 // A mapped model file that shrinks on disk (truncated, rewritten in place) makes the next
