@@ -13,6 +13,7 @@
 //     token (n_ctx/2 - 1 tokens per chunk). PPL = exp(mean NLL).
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +27,10 @@ struct PerplexityOptions {
   int threads = 0;       // session threads (0: the model's default)
   KvType kv_type = KvType::F32;
   MatmulPath matmul = MatmulPath::Integer;
+  int n_batch = 0;       // tokens per forward pass; 0 = n_ctx (one pass per chunk)
+  // Called after each chunk (for a progress display): chunks done, chunks in all, PPL so far,
+  // seconds since the first chunk started.
+  std::function<void(int done, int n_chunks, double running_ppl, double seconds)> on_chunk;
 };
 
 struct PerplexityResult {

@@ -23,6 +23,7 @@
 namespace slm {
 
 using TokenId = std::int32_t;
+class TraceObserver;  // slm/trace.hpp
 
 enum class KvType { F32, F16 };  // element type of the KV cache
 
@@ -79,6 +80,9 @@ class Session {
   int n_vocab() const noexcept;
   const Model& model() const noexcept;
   const SessionOptions& options() const noexcept;  // with the defaults resolved
+  // Calls `observer` at the named points of every following forward pass (slm/trace.hpp);
+  // nullptr detaches. The observer must outlive its attachment.
+  void set_observer(TraceObserver* observer) noexcept;
 
   struct Impl;
 

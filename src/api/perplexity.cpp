@@ -30,7 +30,8 @@ PerplexityResult perplexity(const Model& model, std::string_view text, const Per
   if (options.max_chunks > 0) n_chunks = std::min(n_chunks, options.max_chunks);
 
   Session session(model, {.n_ctx = n_ctx, .threads = options.threads, .kv_type = options.kv_type,
-                          .matmul = options.matmul, .n_batch = n_ctx});
+                          .matmul = options.matmul,
+                          .n_batch = options.n_batch > 0 ? std::min(options.n_batch, n_ctx) : n_ctx});
   const int n_vocab = session.n_vocab();
   const int first = n_ctx / 2;
   double sum = 0, sum_sq = 0;  // of the NLLs, in double: thousands of terms
@@ -52,6 +53,9 @@ PerplexityResult perplexity(const Model& model, std::string_view text, const Per
       ++r.n_scored;
     }
     r.ppl_after_chunk.push_back(std::exp(sum / double(r.n_scored)));
+    if (options.on_chunk)
+      options.on_chunk(c + 1, n_chunks, r.ppl_after_chunk.back(),
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.n_chunks = n_chunks;

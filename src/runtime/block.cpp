@@ -64,8 +64,10 @@ void transformer_block(State& s, std::int64_t il, std::int64_t n, std::int64_t p
     s.kv.store(il, pos0 + i, k + i * kv_dim, v + i * kv_dim);
   }
   attention(s, il, n, pos0);                 // s.att: [n][H*hd]
+  if (s.observer) notify_attention(s, il, n, pos0);  // trace hook
   matmul(s, w.wo, s.att.data(), n, h);        // h: [n][d]
   if (spec.post_attn_norm) norm_rows(s, h, w.post_attn_norm, n, d, h);
+  if (s.observer) notify(s, TracePoint::AttnOut, il, pos0, n, d, h);  // trace hook
   s.k.add(x, h, n * d, x);
 
   // ---- feed-forward
@@ -80,7 +82,9 @@ void transformer_block(State& s, std::int64_t il, std::int64_t n, std::int64_t p
     s.k.geglu(gate, up, n * n_ff, gate);
   matmul(s, w.down, gate, n, h);              // h: [n][d]
   if (spec.post_ffn_norm) norm_rows(s, h, w.post_ffn_norm, n, d, h);
+  if (s.observer) notify(s, TracePoint::FfnOut, il, pos0, n, d, h);  // trace hook
   s.k.add(x, h, n * d, x);
+  if (s.observer) notify(s, TracePoint::Residual, il, pos0, n, d, x);  // trace hook
 }
 
 }  // namespace slm::runtime

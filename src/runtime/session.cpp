@@ -116,6 +116,7 @@ struct Session::Impl {
       kernels::dequantize_row(w.token_embd.type, row, s.x.data() + i * d, d);
       if (hp.embed_scale != 1.0f) s.k.scale(s.x.data() + i * d, hp.embed_scale, d, s.x.data() + i * d);
     }
+    if (s.observer) runtime::notify(s, TracePoint::Embedding, -1, pos, n, d, s.x.data());  // trace hook
     for (std::int64_t il = 0; il < hp.n_layer; ++il) runtime::transformer_block(s, il, n, pos);
     pos += n;
 
@@ -129,6 +130,10 @@ struct Session::Impl {
       const float cap = hp.final_softcap;
       // TODO(kernels): no soft-cap kernel in the table yet; this is a scalar loop.
       for (std::int64_t i = 0; i < n_out * n_vocab; ++i) out[i] = cap * std::tanh(out[i] / cap);
+    }
+    if (s.observer) {  // trace hooks
+      runtime::notify(s, TracePoint::OutputNorm, hp.n_layer, pos - n + first_out, n_out, d, h);
+      runtime::notify(s, TracePoint::Logits, hp.n_layer, pos - n + first_out, n_out, n_vocab, out);
     }
   }
 
@@ -208,6 +213,7 @@ int Session::n_ctx() const noexcept { return impl_->s.opt.n_ctx; }
 int Session::n_vocab() const noexcept { return int(impl_->s.hp.n_vocab); }
 const Model& Session::model() const noexcept { return impl_->model; }
 const SessionOptions& Session::options() const noexcept { return impl_->s.opt; }
+void Session::set_observer(TraceObserver* observer) noexcept { impl_->s.observer = observer; }
 
 const char* to_string(KvType t) noexcept { return t == KvType::F32 ? "f32" : "f16"; }
 const char* to_string(MatmulPath p) noexcept { return p == MatmulPath::Integer ? "integer" : "float"; }

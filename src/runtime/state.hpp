@@ -14,6 +14,7 @@
 #include "runtime/kv_cache.hpp"
 #include "runtime/thread_pool.hpp"
 #include "slm/session.hpp"
+#include "slm/trace.hpp"
 
 namespace slm::runtime {
 
@@ -68,6 +69,8 @@ struct State {
   const float* xq_src = nullptr;
   kernels::DType xq_type = kernels::DType::F32;
   std::int64_t xq_batch = 0;
+
+  TraceObserver* observer = nullptr;  // Session::set_observer (slm/trace.hpp); usually null
 };
 
 // y[b][0..w.n_rows) = w · x[b] for b < batch (x: [batch][w.k]). With reuse_input, x is the
@@ -79,6 +82,11 @@ void matmul(State& s, const kernels::Matrix& w, const float* x, std::int64_t bat
 // layer il into s.att.
 void attention(State& s, std::int64_t il, std::int64_t n, std::int64_t pos0);
 
+
+// Observer hooks (trace_hooks.cpp): hand rows [n][dim] at `point` of layer il to s.observer,
+// and the attention probabilities of layer il (recomputed from s.q and the cache) if it wants them.
+void notify(State& s, TracePoint point, std::int64_t il, std::int64_t pos0, std::int64_t n, std::int64_t dim, const float* rows);
+void notify_attention(State& s, std::int64_t il, std::int64_t n, std::int64_t pos0);
 
 // One transformer block on s.x (n tokens at positions pos0..), updating the KV cache of il.
 void transformer_block(State& s, std::int64_t il, std::int64_t n, std::int64_t pos0);

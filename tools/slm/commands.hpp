@@ -16,5 +16,7 @@ int cmd_make_model(const Args& args);
 int cmd_quantize(const Args& args);
 int cmd_compare(const Args& args);
 int cmd_bench(const Args& args);
+int cmd_perplexity(const Args& args);
+int cmd_trace(const Args& args);
 
 }  // namespace slm::cli

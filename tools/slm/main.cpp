@@ -23,6 +23,8 @@ constexpr Command kCommands[] = {
     {"run", slm::cli::cmd_run, "generate text from a prompt, or chat (--chat)"},
     {"make-model", slm::cli::cmd_make_model, "write a synthetic random-weight model at a real model's shape"},
     {"compare", slm::cli::cmd_compare, "architecture cards side by side, speed and perplexity of several models"},
+    {"perplexity", slm::cli::cmd_perplexity, "perplexity of a model on a text file (llama.cpp's method)"},
+    {"trace", slm::cli::cmd_trace, "per-layer statistics of a forward pass; tensors as .npy"},
     {"quantize", slm::cli::cmd_quantize, "convert a model file to Q4_K_M, Q8_0, F16, BF16 or F32"},
     {"bench", slm::cli::cmd_bench, "prompt and generation tokens/s, llama-bench style (pp512, tg128)"},
 };
