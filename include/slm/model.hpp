@@ -63,8 +63,9 @@ class Model {
   ModelInfo info() const;
   const LoadOptions& load_options() const noexcept;
 
-  // The tokenizer read from the same file's tokenizer.* keys. Throws slm::Error(Unsupported)
-  // if the file has no usable tokenizer.
+  // The tokenizer read from the same file's tokenizer.* keys. A model whose tokenizer metadata
+  // is absent or unusable still loads (logits need only token ids); this then throws
+  // slm::Error (Unsupported) with the tokenizer's own error, which names the key.
   const Tokenizer& tokenizer() const;
 
   // The parsed file (metadata and tensor table) for tools such as `slm inspect`.

@@ -49,6 +49,7 @@ Model Model::load(const std::filesystem::path& path, const LoadOptions& options)
   } catch (const Error& e) {
     // Reported by Model::tokenizer() (which adds the path); the weights stay usable.
     impl->tokenizer_error = e.where().empty() ? e.message() : "'" + e.where() + "': " + e.message();
+    if (options.log) options.log(LogLevel::Warning, "tokenizer unusable: " + impl->tokenizer_error);
   }
   if (options.log) {
     const HParams& hp = impl->hparams;

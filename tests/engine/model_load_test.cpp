@@ -240,4 +240,31 @@ TEST(ModelLoad, SlidingWindowPatternKeyOverridesTheFamilyDefault) {
   }
 }
 
+// Logits need no tokenizer: a model with broken tokenizer metadata loads, and tokenizer()
+// reports the tokenizer's error naming the key.
+TEST(ModelLoad, UnusableTokenizerIsReportedByTokenizerOnly) {
+  Damage d;
+  d.kv = [](const std::string& key, slm::gguf::Value& v) {
+    if (key == "tokenizer.ggml.model") v = slm::gguf::Value::string("no-such-model");
+    return true;
+  };
+  const fs::path path = write_damaged("llama", d, "tokenizer");
+  std::vector<std::string> warnings;
+  slm::LoadOptions options;
+  options.log = [&](slm::LogLevel level, std::string_view msg) {
+    if (level == slm::LogLevel::Warning) warnings.emplace_back(msg);
+  };
+  const slm::Model m = slm::Model::load(path, options);
+  fs::remove(path);
+  EXPECT_EQ(m.hparams().n_layer, 4);
+  EXPECT_EQ(warnings.size(), 1u);
+  try {
+    m.tokenizer();
+    FAIL() << "no error";
+  } catch (const slm::Error& e) {
+    EXPECT_EQ(e.kind(), slm::Error::Kind::Unsupported);
+    EXPECT_NE(std::string(e.what()).find("tokenizer.ggml.model"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
