@@ -1,0 +1,187 @@
+// `slm bench` end to end: runs the built program on a tiny model and checks that each output
+// format parses and is consistent, and that bad arguments are refused with one error line.
+// No timing assertions: only that the numbers are there, positive and agree with each other.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <sys/wait.h>  // WIFEXITED
+
+#include "support/json.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using slm::test::Json;
+
+struct Result {
+  int status = -1;
+  std::string out, err;
+};
+
+const fs::path kTmp = fs::temp_directory_path() / "slm_bench_cli_test";
+
+Result bench(const std::string& args) {
+  fs::create_directories(kTmp);
+  const fs::path out = kTmp / "stdout.txt", err = kTmp / "stderr.txt";
+  const std::string cmd =
+      std::string(SLM_BINARY_DIR) + "/tools/slm bench " + args + " > " + out.string() + " 2> " + err.string();
+  Result r;
+  const int raw = std::system(cmd.c_str());
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  std::stringstream o, e;
+  o << std::ifstream(out).rdbuf();
+  e << std::ifstream(err).rdbuf();
+  r.out = o.str();
+  r.err = e.str();
+  return r;
+}
+
+std::string tiny(const char* name) { return std::string(SLM_TEST_DATA_DIR) + "/golden/models/" + name + "-Q4_K_M.gguf"; }
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, sep)) out.push_back(item);
+  return out;
+}
+
+TEST(BenchCli, JsonHasOneResultPerTestAndThreadCountWithConsistentStatistics) {
+  const Result r = bench("-m " + tiny("tiny-llama") + " -p 8 -n 4 -t 1,2 -r 3 -o json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const Json j = Json::parse(r.out);
+  EXPECT_EQ(j["reps"].as_int(), 3);
+  EXPECT_EQ(j["kv_type"].as_string(), "f32");
+  EXPECT_EQ(j["model_type"].as_string(), "llama");
+  EXPECT_EQ(j["model_bytes"].as_int(), std::int64_t(fs::file_size(tiny("tiny-llama"))));
+  // A decode step reads less than the whole file (the embedding table only by one row) but
+  // more than nothing.
+  const double wbpt = j["weight_bytes_per_token"].as_number();
+  EXPECT_GT(wbpt, 0);
+  EXPECT_LT(wbpt, double(fs::file_size(tiny("tiny-llama"))));
+
+  const Json& res = j["results"];
+  ASSERT_EQ(res.size(), 4u);  // per thread count: pp8, tg4 (llama-bench's order)
+  const char* tests[] = {"pp8", "tg4", "pp8", "tg4"};
+  const int threads[] = {1, 1, 2, 2};
+  for (std::size_t i = 0; i < res.size(); ++i) {
+    SCOPED_TRACE(i);
+    const Json& t = res[i];
+    EXPECT_EQ(t["test"].as_string(), tests[i]);
+    EXPECT_EQ(t["threads"].as_int(), threads[i]);
+    EXPECT_EQ(t["kind"].as_string(), i % 2 == 0 ? "pp" : "tg");
+    EXPECT_EQ(t["n_tokens"].as_int(), i % 2 == 0 ? 8 : 4);
+    const std::vector<float> samples = t["samples_ts"].as_floats();
+    ASSERT_EQ(samples.size(), 3u);
+    double mean = 0;
+    for (float s : samples) {
+      EXPECT_GT(s, 0);
+      mean += s / 3.0;
+    }
+    double ss = 0;
+    for (float s : samples) ss += (s - mean) * (s - mean);
+    EXPECT_NEAR(t["avg_ts"].as_number(), mean, 1e-4 * mean);
+    EXPECT_NEAR(t["stddev_ts"].as_number(), std::sqrt(ss / 2), 1e-3 * mean);
+    EXPECT_EQ(t["cpu_samples_ts"].as_floats().size(), 3u);
+    EXPECT_GT(t["peak_rss_mib"].as_number(), 0);
+    if (i % 2 == 0) {
+      EXPECT_EQ(t["gbps"].as_number(), 0);  // no bandwidth figure for prompt processing
+    } else {
+      EXPECT_NEAR(t["gbps"].as_number(), wbpt * t["avg_ts"].as_number() / 1e9, 1e-6 * t["gbps"].as_number() + 1e-12);
+    }
+  }
+}
+
+TEST(BenchCli, CsvHasAHeaderAndOneRowPerTestWithMatchingColumns) {
+  const Result r = bench("-m " + tiny("tiny-qwen2") + " -p 4 -n 2 -t 1 -r 2 -o csv --kv-type f16");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto lines = split(r.out, '\n');
+  ASSERT_EQ(lines.size(), 3u) << r.out;
+  const auto head = split(lines[0], ',');
+  EXPECT_EQ(head.front(), "model");
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const auto cells = split(lines[i], ',');
+    ASSERT_EQ(cells.size(), head.size()) << lines[i];
+    auto col = [&](const std::string& name) {
+      for (std::size_t c = 0; c < head.size(); ++c)
+        if (head[c] == name) return cells[c];
+      ADD_FAILURE() << "no column " << name;
+      return std::string();
+    };
+    EXPECT_EQ(col("test"), i == 1 ? "pp4" : "tg2");
+    EXPECT_EQ(col("kv_type"), "f16");
+    EXPECT_EQ(col("threads"), "1");
+    EXPECT_EQ(col("reps"), "2");
+    EXPECT_GT(std::stod(col("avg_ts")), 0);
+    EXPECT_GE(std::stod(col("stddev_ts")), 0);
+  }
+}
+
+TEST(BenchCli, MarkdownIsATableWithOneRowPerTestAndAProfileWhenAsked) {
+  const Result r = bench("-m " + tiny("tiny-gemma3") + " -p 4 -n 2 -t 1 -r 1 --profile");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto lines = split(r.out, '\n');
+  ASSERT_GE(lines.size(), 4u);
+  EXPECT_EQ(lines[0].rfind("| model | size | params | threads |", 0), 0u) << lines[0];
+  const std::size_t columns = split(lines[0], '|').size();
+  EXPECT_EQ(split(lines[1], '|').size(), columns);
+  EXPECT_NE(lines[2].find("| pp4 |"), std::string::npos) << lines[2];
+  EXPECT_NE(lines[3].find("| tg2 |"), std::string::npos) << lines[3];
+  EXPECT_EQ(split(lines[2], '|').size(), columns);
+  EXPECT_NE(r.out.find("attention sublayer"), std::string::npos);
+  EXPECT_NE(r.out.find("ffn sublayer"), std::string::npos);
+  EXPECT_NE(r.out.find("output norm + lm head"), std::string::npos);
+}
+
+TEST(BenchCli, ZeroSkipsATest) {
+  const Result r = bench("-m " + tiny("tiny-llama") + " -p 0 -n 2 -t 1 -r 1 -o json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const Json j = Json::parse(r.out);
+  ASSERT_EQ(j["results"].size(), 1u);
+  EXPECT_EQ(j["results"][0]["test"].as_string(), "tg2");
+}
+
+TEST(BenchCli, BadArgumentsAreRefusedWithOneErrorLine) {
+  const std::string m = "-m " + tiny("tiny-llama") + " ";
+  const std::vector<std::string> bad = {
+      "",                                // no model
+      m + "-o xml",                      // unknown format
+      m + "-r 0",                        // no repetitions
+      m + "-t 0",                        // no threads
+      m + "-t 1,,2",                     // empty list item
+      m + "-p abc",                      // not a number
+      m + "-p -4",                       // negative
+      m + "-p 0 -n 0",                   // nothing to run
+      m + "--kv-type q8",                // unknown cache type
+      m + "--frobnicate",                // unknown option
+      m + "-p 100000000",                // beyond the model's context
+      "-m /nonexistent/model.gguf",      // missing file
+      m + "extra",                       // stray positional argument
+  };
+  for (const auto& args : bad) {
+    SCOPED_TRACE(args);
+    const Result r = bench(args);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_EQ(r.err.rfind("slm bench: error: ", 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
+TEST(BenchCli, HelpListsTheOptions) {
+  const Result r = bench("--help");
+  EXPECT_EQ(r.status, 0);
+  for (const char* opt : {"-p", "-n", "-t", "-r", "-o", "--kv-type", "--profile"})
+    EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
+}
+
+}  // namespace
