@@ -22,6 +22,8 @@ inline const std::vector<Shape>& shapes() {
       {4096, 14336, "llama3-8b ffn_up"},    {2048, 8192, "llama3.2-1b ffn_up"},
       {896, 4864, "qwen2.5-0.5b ffn_up"},   {1152, 6912, "gemma3-1b ffn_up"},
       {2048, 128256, "llama3.2-1b output"}, {640, 262144, "gemma3-270m output"},
+      {640, 2048, "gemma3-270m ffn_up/gate"}, {2048, 640, "gemma3-270m ffn_down"},
+      {640, 1024, "gemma3-270m attn_q"},       {1024, 640, "gemma3-270m attn_output"},
   };
   return s;
 }

@@ -182,6 +182,17 @@ inline void gemm_rows(const Matrix& w, std::int64_t r, std::int64_t ib0, std::in
     for (int t = 0; t < kGT; ++t) acc[kGT * i + t] = ac[i][t];
 }
 
+// Writes the accumulators of rows [rc, re) (acc_store[row - rc][kGT], lane = batch row - b0) to
+// y for batch rows [b0, b0 + nt). Shared with avx512_q32_gemm.hpp.
+inline void gemm_store(const __m512* acc_store, std::int64_t rc, std::int64_t re, std::int64_t b0, int nt, float* y,
+                       std::int64_t ldy) {
+  for (std::int64_t r = rc; r < re; ++r) {
+    alignas(64) float lanes[kGLanes];
+    for (int t = 0; t < kGT; ++t) _mm512_store_ps(lanes + 16 * t, acc_store[kGT * (r - rc) + t]);
+    for (int l = 0; l < nt; ++l) y[(b0 + l) * ldy + r] = lanes[l];
+  }
+}
+
 // Needs batch >= 1; meant for batch >= 16. GemmScratch is ~41 KiB and acc_store 16 KiB of stack.
 // WB = BlockQ4_K / BlockQ5_K (kSub 8) or BlockQ6_K (kSub 16).
 template <class WB, int kSub>
@@ -204,11 +215,7 @@ inline void matmul_k_gemm(const Matrix& w, const void* xq, std::int64_t batch, f
         for (; r + kGR <= re; r += kGR) gemm_rows<WB, kSub, kGR>(w, r, ib0, ib1, scratch, acc_store + kGT * (r - rc));
         for (; r < re; ++r) gemm_rows<WB, kSub, 1>(w, r, ib0, ib1, scratch, acc_store + kGT * (r - rc));
       }
-      for (std::int64_t r = rc; r < re; ++r) {
-        alignas(64) float lanes[kGLanes];
-        for (int t = 0; t < kGT; ++t) _mm512_store_ps(lanes + 16 * t, acc_store[kGT * (r - rc) + t]);
-        for (int l = 0; l < nt; ++l) y[(b0 + l) * ldy + r] = lanes[l];
-      }
+      gemm_store(acc_store, rc, re, b0, nt, y, ldy);
     }
   }
 }

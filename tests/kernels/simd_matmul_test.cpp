@@ -4,7 +4,8 @@
 //  - matmul_q8: the integer dot products are exact at every level; only the order in which the
 //    per-block float terms are summed differs, so |simd - ref| <= 1e-5 * sum_i |w_i x_i|.
 //  - matmul_f32: float dots (the reference sums in double): |simd - ref| <= 1e-5 * sum_i |w_i x_i|.
-// Shapes are ragged on purpose (row ranges not multiples of any tile, batch 1,2,3,7,8,33), and
+// Shapes are ragged on purpose (row ranges not multiples of any tile, batch 1,2,3,7,8,33 and
+// the prefill batches 16, 40, 64, 100), and
 // rows outside [r0, r1) must stay untouched.
 
 #include <gtest/gtest.h>
@@ -153,6 +154,29 @@ TEST_P(SimdMatmul, IntegerPathMatchesReference) {
   }
 }
 
+// Prefill-sized batches reach the GEMM-style kernels (AVX-512: batch >= 16; groups of 32 batch
+// rows, tiles of 4 weight rows, row chunks of 256, segments of 8 K-blocks / 64 32-blocks): batch
+// 16 (one partial group), 64 (full groups), 100 (a partial fourth); 270 rows (past one chunk, not
+// a multiple of the tile); k past one segment with a partial one; ranges starting at 16 and 32.
+TEST_P(SimdMatmul, IntegerPathMatchesReferenceAtPrefillBatches) {
+  for (DType t : kQuantTypes) {
+    const bool k256 = dtype_info(t).block_elems == 256;
+    const std::vector<Shape> shapes = k256 ? std::vector<Shape>{{2304, 270, 16, 270}, {512, 37, 32, 37}}
+                                           : std::vector<Shape>{{2304, 270, 16, 270}, {4160, 37, 32, 37}, {640, 21, 0, 21}};
+    for (const Shape& s : shapes) {
+      for (std::int64_t batch : {16, 64, 100}) {
+        const Problem p = make(t, s.k, s.n_rows, s.r0, s.r1, batch, rng_);
+        std::vector<float> want(static_cast<std::size_t>(batch * s.n_rows), kSentinel), got = want;
+        scalar().matmul_q8(p.m(), p.xq.data(), batch, want.data(), s.n_rows, s.r0, s.r1);
+        simd().matmul_q8(p.m(), p.xq.data(), batch, got.data(), s.n_rows, s.r0, s.r1);
+        compare(p, got, want, true,
+                std::string(dtype_name(t)) + " k=" + std::to_string(s.k) + " rows [" + std::to_string(s.r0) + ", " +
+                    std::to_string(s.r1) + ") batch=" + std::to_string(batch));
+      }
+    }
+  }
+}
+
 TEST_P(SimdMatmul, FloatPathMatchesReference) {
   std::vector<DType> types(std::begin(kQuantTypes), std::end(kQuantTypes));
   types.insert(types.end(), std::begin(kFloatTypes), std::end(kFloatTypes));
@@ -189,6 +213,26 @@ TEST_P(SimdMatmul, OutputStrideAndPartialRangesCompose) {
       EXPECT_EQ(got[i], kSentinel) << i;
     } else {
       EXPECT_NEAR(got[i], want[i], 1e-3f * (1.0f + std::fabs(want[i]))) << i;
+    }
+  }
+}
+
+TEST_P(SimdMatmul, SplitRowRangesComposeAtPrefillBatches) {
+  // Thread-style splits [0, 16) + [16, 48) + [48, 53) at batch 40 (GEMM kernels) with ldy > n_rows.
+  for (DType t : {DType::Q8_0, DType::Q4_1, DType::Q4_K}) {
+    const std::int64_t k = dtype_info(t).block_elems == 256 ? 512 : 160, batch = 40, ldy = 61;
+    const Problem p = make(t, k, 53, 0, 53, batch, rng_);
+    std::vector<float> want(static_cast<std::size_t>(batch * ldy), kSentinel), got = want;
+    scalar().matmul_q8(p.m(), p.xq.data(), batch, want.data(), ldy, 0, 53);
+    simd().matmul_q8(p.m(), p.xq.data(), batch, got.data(), ldy, 0, 16);
+    simd().matmul_q8(p.m(), p.xq.data(), batch, got.data(), ldy, 16, 48);
+    simd().matmul_q8(p.m(), p.xq.data(), batch, got.data(), ldy, 48, 53);
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      if (want[i] == kSentinel) {
+        EXPECT_EQ(got[i], kSentinel) << dtype_name(t) << " " << i;
+      } else {
+        EXPECT_NEAR(got[i], want[i], 1e-3f * (1.0f + std::fabs(want[i]))) << dtype_name(t) << " " << i;
+      }
     }
   }
 }
