@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -24,6 +25,8 @@
 #include "model/card.hpp"
 #include "model/shapes.hpp"
 #include "slm/error.hpp"
+#include "support/json.hpp"
+#include "util/bandwidth.hpp"
 
 namespace {
 
@@ -111,6 +114,18 @@ std::vector<fs::path> model_files() {
   // Tiny golden models: untied head (llama), sliding windows every other layer (gemma2), 5:1 (gemma3).
   for (const char* name : {"tiny-llama", "tiny-gemma2", "tiny-gemma3"}) v.push_back(kGolden / (std::string(name) + "-Q4_K_M.gguf"));
   return v;
+}
+
+// Runs the slm program; stdout and stderr together.
+std::string run_slm(const std::string& args) {
+  const std::string cmd = std::string(SLM_BINARY_DIR) + "/tools/slm " + args + " 2>&1";
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  ::pclose(p);
+  return out;
 }
 
 // Published counts. The model cards give rounded sizes; the exact element counts of the
@@ -251,6 +266,14 @@ TEST(ArchCard, UnknownArchitectureIsAnErrorNamingTheKey) {
   auto it = std::search(bytes.begin(), bytes.end(), from.begin(), from.end());
   ASSERT_NE(it, bytes.end());
   std::copy(to.begin(), to.end(), it);  // the first "llama" is general.architecture's value
+  // slm inspect still shows the file, with the reason there is no card.
+  const fs::path tmp = fs::temp_directory_path() / ("slm_card_xlama_" + std::to_string(::getpid()) + ".gguf");
+  std::ofstream(tmp, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+  const std::string text = run_slm("inspect '" + tmp.string() + "'");
+  fs::remove(tmp);
+  EXPECT_NE(text.find("\ntotals by type:"), std::string::npos) << text;
+  EXPECT_NE(text.find("architecture card: not available ("), std::string::npos) << text;
+  EXPECT_NE(text.find("unknown architecture 'xlama'"), std::string::npos) << text;
   const auto f = slm::gguf::File::from_bytes(std::move(bytes), "renamed");
   try {
     slm::model::make_card(f);
@@ -259,6 +282,38 @@ TEST(ArchCard, UnknownArchitectureIsAnErrorNamingTheKey) {
     EXPECT_EQ(e.kind(), slm::Error::Kind::Unsupported);
     EXPECT_NE(std::string(e.what()).find("general.architecture"), std::string::npos) << e.what();
   }
+}
+
+// `slm inspect` shows the library's card after the raw sections (text), and as the
+// "architecture_card" member (JSON); a file without a card says why instead.
+TEST(ArchCard, InspectShowsTheCardAsTextAndJson) {
+  const fs::path p = kGolden / "tiny-gemma2-Q4_K_M.gguf";
+  const ArchCard c = slm::model::make_card(slm::gguf::File::open(p), {512, 10, "--bandwidth"});
+  const std::string text = run_slm("inspect '" + p.string() + "' --bandwidth 10");
+  const auto at = text.find("\narchitecture card:\n");
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_LT(text.find("\ntotals by type:"), at);  // after the raw sections
+  EXPECT_EQ(text.substr(at + 1), slm::model::card_text(c));
+
+  const auto j = slm::test::Json::parse(run_slm("inspect '" + p.string() + "' --json --bandwidth 10 --ctx-pos 100"));
+  const auto& card = j["architecture_card"];
+  EXPECT_EQ(card["family"].as_string(), "gemma2");
+  EXPECT_EQ(card["parameters"]["total"].as_int(), c.params_total);
+  EXPECT_EQ(card["parameters"]["non_embedding"].as_int(), c.params_non_embedding);
+  EXPECT_EQ(card["attention"].as_string(), c.attention);
+  EXPECT_EQ(card["sliding_window"]["window"].as_int(), c.sliding_window);
+  EXPECT_EQ(card["sliding_window"]["local_layers"].size(), c.local_layers.size());
+  EXPECT_EQ(card["kv_cache"]["bytes_at_trained_context_f16"].as_int(), std::int64_t(c.kv_bytes_full_ctx_f16));
+  EXPECT_EQ(card["per_token"]["attn_position"].as_int(), 100);
+  EXPECT_EQ(card["per_token"]["bandwidth_gbps"].as_number(), 10.0);
+  EXPECT_EQ(card["attn_softcap"].as_number(), c.attn_softcap);
+  EXPECT_GT(c.attn_softcap, 0);
+}
+
+TEST(ArchCard, BandwidthProbeMeasuresSomething) {
+  const double gbps = slm::util::measure_read_bandwidth_gbps(1);
+  EXPECT_GT(gbps, 0.0);
+  EXPECT_TRUE(std::isfinite(gbps));
 }
 
 TEST(ArchCard, DocsShowTheCurrentFamilyTable) {
