@@ -43,9 +43,11 @@ void attention(const AttentionArgs& a) {
   const auto* vbase = static_cast<const unsigned char*>(a.v);
   for (std::int64_t h0 = 0; h0 < a.n_q; h0 += kHeadTile) {
     const std::int64_t nh = a.n_q - h0 < kHeadTile ? a.n_q - h0 : kHeadTile;
-    // Scores: one pass over the keys.
-    for (std::int64_t j = 0; j < a.n_kv; ++j) {
-      const unsigned char* krow = kbase + static_cast<std::size_t>((a.first + j) % a.ring) * a.kv_row_stride;
+    // Scores: one pass over the keys. Cache rows advance with a wrap test, not a division per
+    // row (a 64-bit modulo per key cost more than the key's FMAs).
+    std::int64_t krow_i = a.first % a.ring;
+    for (std::int64_t j = 0; j < a.n_kv; ++j, krow_i = krow_i + 1 == a.ring ? 0 : krow_i + 1) {
+      const unsigned char* krow = kbase + static_cast<std::size_t>(krow_i) * a.kv_row_stride;
       __m256 acc[kHeadTile];
       for (std::int64_t h = 0; h < nh; ++h) acc[h] = _mm256_setzero_ps();
       for (std::int64_t i = 0; i < d; i += 8) {
@@ -60,8 +62,9 @@ void attention(const AttentionArgs& a) {
     for (std::int64_t i = 0; i < d; i += 8) {
       __m256 acc[kHeadTile];
       for (std::int64_t h = 0; h < nh; ++h) acc[h] = _mm256_setzero_ps();
-      for (std::int64_t j = 0; j < a.n_kv; ++j) {
-        const unsigned char* vrow = vbase + static_cast<std::size_t>((a.first + j) % a.ring) * a.kv_row_stride;
+      std::int64_t vrow_i = a.first % a.ring;
+      for (std::int64_t j = 0; j < a.n_kv; ++j, vrow_i = vrow_i + 1 == a.ring ? 0 : vrow_i + 1) {
+        const unsigned char* vrow = vbase + static_cast<std::size_t>(vrow_i) * a.kv_row_stride;
         const __m256 vv = load_kv8(vrow, f16, i);
         for (std::int64_t h = 0; h < nh; ++h)
           acc[h] = _mm256_fmadd_ps(_mm256_set1_ps(a.scratch[(h0 + h) * a.n_kv + j]), vv, acc[h]);
