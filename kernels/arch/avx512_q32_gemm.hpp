@@ -36,7 +36,7 @@ inline constexpr int kQGR = 4;                // weight rows per register tile
 struct Q32GemmScratch {
   alignas(64) std::int32_t a[kQGSeg][8][kGLanes];  // [block][word w = elements 4w..4w+3][lane]
   alignas(64) float da[kQGSeg][kGLanes];           // d_a per lane
-  alignas(64) float e[kQGSeg][kGLanes];            // act_e<P>: offset term or Q8_1's s
+  alignas(64) float e[kQGSeg][kGLanes];            // -off * d_a * sum(a), or Q8_1's s
 };
 
 // Repacks activation rows [b0, b0 + nt) (nt <= 32; missing lanes are zero) for blocks [ib0, ib1).
@@ -49,33 +49,50 @@ inline void q32_gemm_prepare(const unsigned char* x, std::size_t act_row, std::i
     for (std::int64_t ib = ib0; ib < ib1; ++ib) {
       const auto bl = static_cast<std::size_t>(ib - ib0);
       for (int w = 0; w < 8; ++w) std::memcpy(&s.a[bl][w][l], a[ib].qs + 4 * w, 4);
-      const float da = _cvtsh_ss(a[ib].d);
-      s.da[bl][l] = da;
-      s.e[bl][l] = act_e<P>(a[ib], da);
+      s.da[bl][l] = _cvtsh_ss(a[ib].d);
+      if constexpr (P::kMin) s.e[bl][l] = _cvtsh_ss(a[ib].s);
+    }
+  }
+  if constexpr (!P::kMin) {
+    // e = -off * d_a * sum(a) for 16 lanes at once: the sums are vpdpbusd with ones.
+    const __m512i ones = _mm512_set1_epi8(1);
+    const __m512 neg_off = _mm512_set1_ps(-static_cast<float>(P::kOffset));
+    for (std::int64_t ib = ib0; ib < ib1; ++ib) {
+      const auto bl = static_cast<std::size_t>(ib - ib0);
+      for (int t = 0; t < kGT; ++t) {
+        __m512i sum = _mm512_setzero_si512();
+        for (int w = 0; w < 8; ++w) sum = _mm512_dpbusd_epi32(sum, ones, _mm512_load_si512(&s.a[bl][w][16 * t]));
+        const __m512 da = _mm512_load_ps(&s.da[bl][16 * t]);
+        _mm512_store_ps(&s.e[bl][16 * t], _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(sum), da), neg_off));
+      }
     }
   }
 }
 
 // R weight rows starting at row r, blocks [ib0, ib1) of the segment; acc[R][kGT] in/out.
+// The weights are unpacked for the whole segment first: the dot loop then broadcasts each 4-byte
+// word straight from L1 (a load-port uop), where unpacking into registers would make the compiler
+// extract and broadcast every word with two shuffles on the port that also runs the FMAs.
 template <class P, int R>
 inline void q32_gemm_rows(const Matrix& w, std::int64_t r, std::int64_t ib0, std::int64_t ib1,
                           const Q32GemmScratch& s, __m512* acc /* [R][kGT] */) {
   using WB = typename P::WB;
-  const WB* rows[R];
-  for (int i = 0; i < R; ++i)
-    rows[i] = reinterpret_cast<const WB*>(static_cast<const unsigned char*>(w.data) + (r + i) * w.row_stride);
+  alignas(64) std::uint8_t q[kQGSeg][R][32];
+  float dw[kQGSeg][R], mw[kQGSeg][R];
+  for (int i = 0; i < R; ++i) {
+    const auto* row = reinterpret_cast<const WB*>(static_cast<const unsigned char*>(w.data) + (r + i) * w.row_stride);
+    for (std::int64_t ib = ib0; ib < ib1; ++ib) {
+      const auto bl = static_cast<std::size_t>(ib - ib0);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(q[bl][i]), P::u(row[ib]));
+      dw[bl][i] = _cvtsh_ss(row[ib].d);
+      mw[bl][i] = P::m(row[ib]);
+    }
+  }
   __m512 ac[R][kGT];
   for (int i = 0; i < R; ++i)
     for (int t = 0; t < kGT; ++t) ac[i][t] = acc[kGT * i + t];
-  alignas(32) std::uint8_t q[R][32];
   for (std::int64_t ib = ib0; ib < ib1; ++ib) {
     const auto bl = static_cast<std::size_t>(ib - ib0);
-    float dw[R], mw[R];
-    for (int i = 0; i < R; ++i) {
-      _mm256_store_si256(reinterpret_cast<__m256i*>(q[i]), P::u(rows[i][ib]));
-      dw[i] = _cvtsh_ss(rows[i][ib].d);
-      mw[i] = P::m(rows[i][ib]);
-    }
     __m512i p[R][kGT];
     for (int i = 0; i < R; ++i)
       for (int t = 0; t < kGT; ++t) p[i][t] = _mm512_setzero_si512();
@@ -84,7 +101,7 @@ inline void q32_gemm_rows(const Matrix& w, std::int64_t r, std::int64_t ib0, std
       for (int t = 0; t < kGT; ++t) av[t] = _mm512_load_si512(&s.a[bl][wi][16 * t]);
       for (int i = 0; i < R; ++i) {
         std::int32_t wv;
-        std::memcpy(&wv, q[i] + 4 * wi, 4);
+        std::memcpy(&wv, q[bl][i] + 4 * wi, 4);
         const __m512i wb = _mm512_set1_epi32(wv);
         for (int t = 0; t < kGT; ++t) p[i][t] = _mm512_dpbusd_epi32(p[i][t], wb, av[t]);
       }
@@ -95,10 +112,10 @@ inline void q32_gemm_rows(const Matrix& w, std::int64_t r, std::int64_t ib0, std
       for (int i = 0; i < R; ++i) {
         const __m512 f = _mm512_cvtepi32_ps(p[i][t]);
         if constexpr (P::kMin) {
-          ac[i][t] = _mm512_fmadd_ps(_mm512_mul_ps(f, da), _mm512_set1_ps(dw[i]), ac[i][t]);
-          ac[i][t] = _mm512_fmadd_ps(e, _mm512_set1_ps(mw[i]), ac[i][t]);
+          ac[i][t] = _mm512_fmadd_ps(_mm512_mul_ps(f, da), _mm512_set1_ps(dw[bl][i]), ac[i][t]);
+          ac[i][t] = _mm512_fmadd_ps(e, _mm512_set1_ps(mw[bl][i]), ac[i][t]);
         } else {
-          ac[i][t] = _mm512_fmadd_ps(_mm512_fmadd_ps(f, da, e), _mm512_set1_ps(dw[i]), ac[i][t]);
+          ac[i][t] = _mm512_fmadd_ps(_mm512_fmadd_ps(f, da, e), _mm512_set1_ps(dw[bl][i]), ac[i][t]);
         }
       }
     }
