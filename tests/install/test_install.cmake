@@ -1,6 +1,7 @@
 # ctest driver (tests/CMakeLists.txt: install_consumer): install slm from the build tree into
 # a fresh prefix, then configure, build and run tests/install/consumer against that prefix.
-# Inputs: SLM_BINARY_DIR, SLM_SOURCE_DIR, WORK_DIR, CXX_COMPILER.
+# Inputs: SLM_BINARY_DIR, SLM_SOURCE_DIR, WORK_DIR, CXX_COMPILER, CONSUMER_FLAGS (compile and link
+# flags, e.g. the sanitizer the library was built with; may be empty).
 function(run_step what)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
@@ -20,7 +21,8 @@ if(EXISTS ${WORK_DIR}/prefix/include/gguf)
 endif()
 run_step("configure consumer" ${CMAKE_COMMAND} -S ${SLM_SOURCE_DIR}/tests/install/consumer -B ${WORK_DIR}/build
          -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
-         -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF)
+         -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF "-DCMAKE_CXX_FLAGS=${CONSUMER_FLAGS}"
+         "-DCMAKE_EXE_LINKER_FLAGS=${CONSUMER_FLAGS}")
 run_step("build consumer" ${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run_step("run consumer" ${WORK_DIR}/build/slm_consumer)
 if(NOT step_out MATCHES "consumer ok: model.gguf: at offset 4")
