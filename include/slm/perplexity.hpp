@@ -30,7 +30,7 @@ struct PerplexityOptions {
   int n_batch = 0;       // tokens per forward pass; 0 = n_ctx (one pass per chunk)
   // Called after each chunk (for a progress display): chunks done, chunks in all, PPL so far,
   // seconds since the first chunk started.
-  std::function<void(int done, int n_chunks, double running_ppl, double seconds)> on_chunk;
+  std::function<void(int done, int n_chunks, double running_ppl, double seconds)> on_chunk = nullptr;
 };
 
 struct PerplexityResult {

@@ -66,7 +66,7 @@ struct TraceOptions {
   // Tensors to keep (TraceReport::tensors): glob patterns over names, comma-separated, e.g.
   // "layer*.residual,output_norm"; empty = none. Names: embd, layerNN.attn_out,
   // layerNN.ffn_out, layerNN.residual (NN two digits or more), output_norm, logits.
-  std::string keep;
+  std::string keep = {};
 };
 
 struct TraceTensor {

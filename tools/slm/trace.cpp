@@ -64,12 +64,14 @@ void stats_json(JsonWriter& j, std::string_view key, const TensorStats& s) {
   j.end_object();
 }
 
-void print_json(const TraceReport& r, const Model& model, const std::string& path, const std::vector<TokenId>& tokens) {
+void print_json(const TraceReport& r, const Model& model, const std::string& path, const std::vector<TokenId>& tokens,
+                MatmulPath matmul) {
   std::string out;
   JsonWriter j(out);
   j.begin_object();
   j.member("model", path);
   j.member("arch", std::string(model.arch().gguf_arch));
+  j.member("matmul", to_string(matmul));
   j.member("n_tokens", r.n_tokens);
   j.key("tokens");
   j.begin_array();
@@ -137,7 +139,7 @@ int cmd_trace(const Args& args) {
   if (tokens.empty()) throw Error(Error::Kind::Argument, "the prompt gives no tokens");
   const TraceReport r = trace(model, tokens, o);
   if (p.has("--json"))
-    print_json(r, model, *model_path, tokens);
+    print_json(r, model, *model_path, tokens, o.matmul);
   else
     print_text(r, model, *model_path);
   if (dump) {
