@@ -3,16 +3,20 @@
 // logits, the log-sum-exp of the full row, and 32 greedy tokens.
 //
 // Checks per case and matmul path:
-//  - mean KL(reference || ours) <= 0.05 over 65 outcomes: the reference's top-64 tokens plus one
-//    bucket for the rest (the files keep only the top-64; merging the tail can only lower the
-//    KL, see slm::test::topk_kl);
+//  - mean KL(reference || ours) over 65 outcomes: the reference's top-64 tokens plus one bucket
+//    for the rest (the files keep only the top-64; merging the tail can only lower the KL, see
+//    slm::test::topk_kl): <= 0.01 on the Integer path (issue "Run real models end to end"),
+//    <= 0.05 on the Float path (measured 0.004-0.021: it skips llama.cpp's activation
+//    quantization, so it sits further from the reference by design);
 //  - top-1 equal wherever the reference margin (best - second best) exceeds 0.5;
 //  - greedy continuation identical up to the first step whose reference margin < 0.5.
-// These are the bounds tests/data/real/README.md derives from llama.cpp's own noise floor: two
-// correct llama.cpp runs differing only in rounding (prompt fed token by token, F16 KV cache)
-// reach per-case mean KL 0.009-0.023 and top-1 agreement 93-100%, so the tighter targets of
-// issue "Run real models end to end" (mean KL <= 0.01, top-1 at >= 98% of positions) are printed
-// and recorded in docs/correctness.md but not asserted per case.
+// The issue's "top-1 equal at >= 98% of positions" is printed, not asserted: it is below
+// llama.cpp's own noise floor (the same llama.cpp fed the prompt token by token instead of in
+// one batch agrees on top-1 at only 93% and 96% of the positions of gemma-3 c_mixed and a_english,
+// tools/golden/noise_floor.py).
+// Layer-by-layer, every operation of ours equals llama.cpp's to float rounding given the same
+// input; the residual is ulp-level noise (another summation order, another exp) that flips a Q8
+// activation code now and then, amplified by the models' outlier activations: docs/correctness.md.
 // Skipped when the model file or the reference data is absent.
 #include <gtest/gtest.h>
 
@@ -112,7 +116,9 @@ TEST_P(RealModel, MatchesLlamaCpp) {
               "greedy equal %zu/32 (required %zu: steps before the first margin < 0.5)\n",
               p.model.c_str(), p.name.c_str(), slm::to_string(p.path), mean_kl, max_kl, top1, tokens.size(),
               confident_top1, confident, equal, checked);
-  EXPECT_LE(mean_kl, 0.05);
+  std::printf("[real]   top-1 at %.1f%% of positions (issue target >= 98%%, not asserted: see the header)\n",
+              100.0 * double(top1) / double(tokens.size()));
+  EXPECT_LE(mean_kl, p.path == slm::MatmulPath::Integer ? 0.01 : 0.05);
   EXPECT_EQ(confident_top1, confident) << "top-1 differs at a position whose reference margin exceeds 0.5";
   EXPECT_GE(equal, checked) << "greedy continuation diverged before a low-margin step";
 }
