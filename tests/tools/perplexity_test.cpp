@@ -108,7 +108,7 @@ TEST(PerplexityCli, PrintsTheLibraryResultOnATinyModel) {
   const slm::Model model = slm::Model::load(model_path);
   std::stringstream ss;
   ss << std::ifstream(kText).rdbuf();
-  const slm::PerplexityResult lib = slm::perplexity(model, ss.str(), {.n_ctx = 32, .max_chunks = 3, .threads = 1});
+  const slm::PerplexityResult lib = slm::perplexity(model, ss.str(), {.n_ctx = 32, .max_chunks = 3, .threads = 1, .n_batch = 8});
   ASSERT_EQ(lib.n_chunks, 3);
   EXPECT_EQ(lib.n_scored, 3 * 15);
 
