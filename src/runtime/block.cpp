@@ -76,8 +76,8 @@ void transformer_block(State& s, std::int64_t il, std::int64_t n, std::int64_t p
   matmul(s, w.up, h, n, up, /*reuse_input=*/true);
   if (spec.ffn_act == FfnAct::SwiGlu)
     s.k.swiglu(gate, up, n * n_ff, gate);
-  else if (s.gelu_f16)  // Integer path: llama.cpp's rounding (see gelu_f16.cpp)
-    s.gelu_f16->geglu(gate, up, n * n_ff, gate);
+  else if (s.opt.matmul == MatmulPath::Integer)  // llama.cpp's rounding: GELU through fp16
+    s.k.geglu_fp16(gate, up, n * n_ff, gate);
   else
     s.k.geglu(gate, up, n * n_ff, gate);
   matmul(s, w.down, gate, n, h);              // h: [n][d]

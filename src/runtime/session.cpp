@@ -80,8 +80,6 @@ State::State(const Model::Impl& model, const SessionOptions& options)
   rope_global = rope_freqs(hp, hp.rope_base, hp.rope_freq_scale, model.weights.rope_freqs);
   rope_local = rope_freqs(hp, hp.rope_base_local, 1.0f, nullptr);
   angles.resize(std::size_t(hp.n_rot / 2));
-  if (spec.ffn_act == FfnAct::GeGlu && opt.matmul == MatmulPath::Integer)
-    gelu_f16 = std::make_unique<runtime::GeluF16Table>();
 
   // Largest quantized input row over every matrix, times the batch.
   std::size_t act = 0;

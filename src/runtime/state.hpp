@@ -18,16 +18,6 @@
 
 namespace slm::runtime {
 
-// out = gelu(gate) * up with GELU rounded through fp16 as ggml does (gelu_f16.cpp).
-class GeluF16Table {
- public:
-  GeluF16Table();
-  void geglu(const float* gate, const float* up, std::int64_t n, float* out) const;
-
- private:
-  std::vector<float> values_;  // [65536] gelu of each fp16 value, rounded to fp16
-};
-
 // RoPE frequencies of one kind of layer: pair i of position p turns by
 // freq_scale * p * theta_scale^i / factors[i].
 struct RopeFreqs {
@@ -61,7 +51,6 @@ struct State {
   std::vector<float> scores;  // [threads][group * kv.max_rows()]  attention scratch
   RopeFreqs rope_global, rope_local;   // RoPE of global / sliding-window layers
   std::vector<float> angles;           // [n_rot/2] RoPE angles of one position
-  std::unique_ptr<GeluF16Table> gelu_f16;  // Integer path of GeGLU families only
 
   // Quantized activations of the last matmul input on the integer path
   // ([batch] rows of act_row_bytes), reused by the next matmul of the same input and type.
