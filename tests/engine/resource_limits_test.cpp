@@ -56,7 +56,8 @@ slm::LoadOptions load_options(bool use_mmap, std::uint64_t max_memory_bytes = 0)
 
 std::uint64_t tensor_bytes(const fs::path& p) {
   std::uint64_t n = 0;
-  for (const auto& t : slm::gguf::File::open(p).tensors()) n += t.n_bytes;
+  const auto file = slm::gguf::File::open(p);  // a range-for over a temporary's member would dangle
+  for (const auto& t : file.tensors()) n += t.n_bytes;
   return n;
 }
 
