@@ -81,6 +81,14 @@ TEXTS = [
     "<s> Hello </s>",
     "<|endoftext|>Hello",
     "<unk><pad><mask>",
+    # ASCII control bytes: byte-level BPE vocabularies without a token for them (falcon) drop
+    # them, so a text of only such bytes encodes to no tokens at all
+    "\v\v\v",
+    "\x05",
+    "\x14\x1e",
+    "a\vb",
+    " \v",
+    "\x01\x02\x03\x7f",
 ]
 
 
