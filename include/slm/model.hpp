@@ -63,9 +63,10 @@ class Model {
   ModelInfo info() const;
   const LoadOptions& load_options() const noexcept;
 
-  // The tokenizer read from the same file's tokenizer.* keys. A model whose tokenizer metadata
-  // is absent or unusable still loads (logits need only token ids); this then throws
-  // slm::Error (Unsupported) with the tokenizer's own error, which names the key.
+  // The tokenizer read from the same file's tokenizer.* keys, built on the first call (safe from
+  // several threads): programs that only evaluate token ids never pay for the vocabulary. A model
+  // whose tokenizer metadata is absent or unusable still loads; this then throws slm::Error
+  // (Unsupported) with the tokenizer's own error, which names the key.
   const Tokenizer& tokenizer() const;
 
   // The parsed file (metadata and tensor table) for tools such as `slm inspect`.

@@ -44,13 +44,6 @@ Model Model::load(const std::filesystem::path& path, const LoadOptions& options)
   impl->hparams = model::read_hparams(f, *impl->spec, options.log);
   impl->weights = model::bind_weights(f, *impl->spec, impl->hparams);
   for (const auto& t : f.tensors()) impl->n_params += t.n_elements();
-  try {
-    impl->tokenizer = std::make_shared<const Tokenizer>(tokenizer::load_tokenizer(f));
-  } catch (const Error& e) {
-    // Reported by Model::tokenizer() (which adds the path); the weights stay usable.
-    impl->tokenizer_error = e.where().empty() ? e.message() : "'" + e.where() + "': " + e.message();
-    if (options.log) options.log(LogLevel::Warning, "tokenizer unusable: " + impl->tokenizer_error);
-  }
   if (options.log) {
     const HParams& hp = impl->hparams;
     options.log(LogLevel::Info, "loaded " + f.path() + ": " + *arch_name + ", " + std::to_string(hp.n_layer) +
@@ -81,6 +74,14 @@ ModelInfo Model::info() const {
 }
 
 const Tokenizer& Model::tokenizer() const {
+  std::call_once(impl_->tokenizer_once, [&] {
+    try {
+      impl_->tokenizer = std::make_shared<const Tokenizer>(tokenizer::load_tokenizer(impl_->file));
+    } catch (const Error& e) {
+      // A file with unusable tokenizer metadata still has usable weights: only tokenizing fails.
+      impl_->tokenizer_error = e.where().empty() ? e.message() : "'" + e.where() + "': " + e.message();
+    }
+  });
   if (!impl_->tokenizer)
     throw Error(Error::Kind::Unsupported,
                 impl_->tokenizer_error.empty() ? "no tokenizer available" : impl_->tokenizer_error,
