@@ -38,6 +38,16 @@ inline std::int8_t round_q8_even(float v) noexcept {
   return static_cast<std::int8_t>(round_even(clamp_to(v, -127.0f, 127.0f)));
 }
 
+// max |x[j]| over one 32-element block; a NaN element is skipped, as fmax would.
+inline float abs_max32(const float* x) noexcept {
+  float amax = 0.0f;
+  for (int j = 0; j < 32; ++j) {
+    const float a = std::fabs(x[j]);
+    if (a > amax) amax = a;
+  }
+  return amax;
+}
+
 struct BlockQ8_0 {
   static constexpr int kElems = 32;
   std::uint16_t d;
@@ -54,11 +64,7 @@ inline void dequantize_q8_0(const BlockQ8_0* b, float* y, std::int64_t n_blocks)
 
 inline void quantize_q8_0(const float* x, BlockQ8_0* b, std::int64_t n_blocks) noexcept {
   for (std::int64_t i = 0; i < n_blocks; ++i, x += 32) {
-    float amax = 0.0f;
-    for (int j = 0; j < 32; ++j) {
-      const float a = std::fabs(x[j]);
-      if (a > amax) amax = a;  // NaN is skipped, as fmax would
-    }
+    const float amax = abs_max32(x);
     const float d = amax / 127.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     b[i].d = f32_to_fp16(d);
@@ -69,11 +75,7 @@ inline void quantize_q8_0(const float* x, BlockQ8_0* b, std::int64_t n_blocks) n
 // Activation quantization as llama.cpp does it at run time on x86 (see the top of this file).
 inline void quantize_q8_0_activations(const float* x, BlockQ8_0* b, std::int64_t n_blocks) noexcept {
   for (std::int64_t i = 0; i < n_blocks; ++i, x += 32) {
-    float amax = 0.0f;
-    for (int j = 0; j < 32; ++j) {
-      const float a = std::fabs(x[j]);
-      if (a > amax) amax = a;
-    }
+    const float amax = abs_max32(x);
     const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
     b[i].d = f32_to_fp16(amax / 127.0f);
     for (int j = 0; j < 32; ++j) b[i].qs[j] = round_q8_even(x[j] * id);

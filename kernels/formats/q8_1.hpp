@@ -34,11 +34,7 @@ inline void dequantize_q8_1(const BlockQ8_1* b, float* y, std::int64_t n_blocks)
 
 inline void quantize_q8_1(const float* x, BlockQ8_1* b, std::int64_t n_blocks) noexcept {
   for (std::int64_t i = 0; i < n_blocks; ++i, x += 32) {
-    float amax = 0.0f;
-    for (int j = 0; j < 32; ++j) {
-      const float a = std::fabs(x[j]);
-      if (a > amax) amax = a;  // NaN is skipped, as fmax would
-    }
+    const float amax = abs_max32(x);
     const float d = amax / 127.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     int sum = 0;
@@ -54,11 +50,7 @@ inline void quantize_q8_1(const float* x, BlockQ8_1* b, std::int64_t n_blocks) n
 
 inline void quantize_q8_1_activations(const float* x, BlockQ8_1* b, std::int64_t n_blocks) noexcept {
   for (std::int64_t i = 0; i < n_blocks; ++i, x += 32) {
-    float amax = 0.0f;
-    for (int j = 0; j < 32; ++j) {
-      const float a = std::fabs(x[j]);
-      if (a > amax) amax = a;
-    }
+    const float amax = abs_max32(x);
     const float d = amax / 127.0f;
     const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
     int sum = 0;

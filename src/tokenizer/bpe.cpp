@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tokenizer/symbols.hpp"
 #include "tokenizer/tokenizer_impl.hpp"
 #include "tokenizer/unicode.hpp"
 
@@ -37,12 +38,6 @@ struct ByteTable {
 };
 constexpr ByteTable kByteTable;
 
-struct Symbol {
-  int prev;
-  int next;
-  std::size_t offset;
-  std::size_t n;
-};
 
 struct Bigram {
   std::int32_t rank;
@@ -66,15 +61,7 @@ void bpe_word(const Tokenizer::Impl& vocab, std::string_view word, std::string& 
       return;
     }
   }
-  std::vector<Symbol> symbols;
-  symbols.reserve(word.size());
-  for (std::size_t off = 0; off < word.size();) {
-    const std::size_t n =
-        std::min(utf8_len_from_lead(static_cast<unsigned char>(word[off])), word.size() - off);
-    const int index = static_cast<int>(symbols.size());
-    symbols.push_back({index - 1, off + n == word.size() ? -1 : index + 1, off, n});
-    off += n;
-  }
+  std::vector<Symbol> symbols = utf8_symbols(word);
   if (symbols.empty()) return;
 
   std::priority_queue<Bigram, std::vector<Bigram>, BigramOrder> queue;

@@ -10,18 +10,13 @@
 #include <string_view>
 #include <vector>
 
+#include "tokenizer/symbols.hpp"
 #include "tokenizer/tokenizer_impl.hpp"
 #include "tokenizer/unicode.hpp"
 
 namespace slm::tokenizer {
 namespace {
 
-struct Symbol {
-  int prev;
-  int next;
-  std::size_t offset;  // into the text
-  std::size_t n;       // bytes; 0 once merged into the left neighbour
-};
 
 struct Bigram {
   float score;
@@ -40,15 +35,7 @@ struct BigramOrder {  // priority_queue puts the "largest" first: highest score,
 
 void spm_encode(const Tokenizer::Impl& vocab, std::string_view text,
                 std::vector<std::int32_t>& out) {
-  std::vector<Symbol> symbols;
-  symbols.reserve(text.size());
-  for (std::size_t off = 0; off < text.size();) {
-    const std::size_t n =
-        std::min(utf8_len_from_lead(static_cast<unsigned char>(text[off])), text.size() - off);
-    const int index = static_cast<int>(symbols.size());
-    symbols.push_back({index - 1, off + n == text.size() ? -1 : index + 1, off, n});
-    off += n;
-  }
+  std::vector<Symbol> symbols = utf8_symbols(text);
   if (symbols.empty()) return;
 
   std::priority_queue<Bigram, std::vector<Bigram>, BigramOrder> queue;
