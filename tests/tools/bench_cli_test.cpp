@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include <sys/wait.h>  // WIFEXITED
 
+#include "support/cli.hpp"
 #include "support/json.hpp"
 
 namespace {
@@ -22,28 +22,9 @@ namespace {
 namespace fs = std::filesystem;
 using slm::test::Json;
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
+using Result = slm::test::CliResult;
 
-const fs::path kTmp = fs::temp_directory_path() / "slm_bench_cli_test";
-
-Result bench(const std::string& args) {
-  fs::create_directories(kTmp);
-  const fs::path out = kTmp / "stdout.txt", err = kTmp / "stderr.txt";
-  const std::string cmd =
-      std::string(SLM_BINARY_DIR) + "/tools/slm bench " + args + " > " + out.string() + " 2> " + err.string();
-  Result r;
-  const int raw = std::system(cmd.c_str());
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  std::stringstream o, e;
-  o << std::ifstream(out).rdbuf();
-  e << std::ifstream(err).rdbuf();
-  r.out = o.str();
-  r.err = e.str();
-  return r;
-}
+Result bench(const std::string& args) { return slm::test::run_slm("bench " + args); }
 
 std::string tiny(const char* name) { return std::string(SLM_TEST_DATA_DIR) + "/golden/models/" + name + "-Q4_K_M.gguf"; }
 

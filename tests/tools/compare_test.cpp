@@ -19,6 +19,7 @@
 #include "slm/perplexity.hpp"
 #include "slm/session.hpp"
 #include "slm/tokenizer.hpp"
+#include "support/cli.hpp"
 #include "support/json.hpp"
 
 namespace {
@@ -31,11 +32,6 @@ const fs::path kGolden = fs::path(SLM_TEST_DATA_DIR) / "golden" / "models";
 const fs::path kModels = SLM_MODELS_DIR;
 const char* kGpl = "/usr/share/common-licenses/GPL-3";
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::ostringstream s;
@@ -43,16 +39,8 @@ std::string slurp(const fs::path& p) {
   return s.str();
 }
 
-Result slm(const std::string& args) {
-  const fs::path dir = fs::temp_directory_path();
-  const std::string tag = std::to_string(::getpid());
-  const fs::path out = dir / ("slm_compare_out_" + tag), err = dir / ("slm_compare_err_" + tag);
-  const int raw = std::system(("'" + kSlm + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'").c_str());
-  Result r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
-  fs::remove(out);
-  fs::remove(err);
-  return r;
-}
+using Result = slm::test::CliResult;
+Result slm(const std::string& args) { return slm::test::run_slm(args); }
 
 slm::PerplexityOptions ppl_options(int n_ctx, int max_chunks = 0) {
   slm::PerplexityOptions o;

@@ -15,6 +15,7 @@
 
 #include "gguf/reader.hpp"
 #include "gguf/writer.hpp"
+#include "support/cli.hpp"
 
 namespace fs = std::filesystem;
 using namespace slm::gguf;
@@ -24,29 +25,7 @@ namespace {
 const std::string kSlm = SLM_BINARY_DIR "/tools/slm";
 const std::string kTinyLlama = SLM_TEST_DATA_DIR "/golden/models/tiny-llama-Q4_K_M.gguf";
 
-struct RunResult {
-  int status;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-RunResult run(const std::string& args) {
-  const fs::path dir = fs::temp_directory_path();
-  const std::string tag = std::to_string(::getpid());
-  const fs::path out = dir / ("slm_cli_out_" + tag), err = dir / ("slm_cli_err_" + tag);
-  const std::string cmd = "'" + kSlm + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
-  const int raw = std::system(cmd.c_str());
-  RunResult r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
-  fs::remove(out);
-  fs::remove(err);
-  return r;
-}
+slm::test::CliResult run(const std::string& args) { return slm::test::run_slm(args); }
 
 class InspectCli : public ::testing::Test {
  protected:
@@ -118,7 +97,7 @@ TEST_F(InspectCli, DamagedFilesGiveOneErrorLineWithFileAndOffset) {
     SCOPED_TRACE(c.name);
     const fs::path p = write_temp(c.name, c.bytes);
     for (const char* flags : {"", " --json"}) {
-      const RunResult r = run("inspect '" + p.string() + "'" + flags);
+      const slm::test::CliResult r = run("inspect '" + p.string() + "'" + flags);
       EXPECT_EQ(r.status, 1);
       EXPECT_EQ(r.out, "");
       ASSERT_FALSE(r.err.empty());
@@ -130,7 +109,7 @@ TEST_F(InspectCli, DamagedFilesGiveOneErrorLineWithFileAndOffset) {
 }
 
 TEST_F(InspectCli, MissingFileAndBadArguments) {
-  RunResult r = run("inspect /nonexistent/model.gguf");
+  slm::test::CliResult r = run("inspect /nonexistent/model.gguf");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "slm inspect: error: /nonexistent/model.gguf: cannot open: No such file or directory\n");
   r = run("inspect");
@@ -141,7 +120,7 @@ TEST_F(InspectCli, MissingFileAndBadArguments) {
 }
 
 TEST_F(InspectCli, TinyModelText) {
-  const RunResult r = run("inspect '" + kTinyLlama + "'");
+  const slm::test::CliResult r = run("inspect '" + kTinyLlama + "'");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.err, "");
   const File f = File::open(kTinyLlama);
@@ -168,7 +147,7 @@ TEST_F(InspectCli, TinyModelJsonIsValidAndMatchesTheFile) {
       "import json,sys; d=json.load(sys.stdin); m={k['key']: k for k in d['metadata']}; "
       "print(m['general.architecture']['value'], d['tensor_count'], len(d['tensors']), d['total_params'], "
       "m['tokenizer.ggml.tokens']['count'], len(m['tokenizer.ggml.tokens']['value']), d['version'])";
-  const RunResult r = run("inspect --json '" + kTinyLlama + "' | " + python + " -c \"" + script + "\"");
+  const slm::test::CliResult r = run("inspect --json '" + kTinyLlama + "' | " + python + " -c \"" + script + "\"");
   if (r.status == 127) GTEST_SKIP() << python << " not found";
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "llama 39 39 " + std::to_string(params) + " 32000 8 3\n");
@@ -184,7 +163,7 @@ TEST_F(InspectCli, ShowsTensorTypesSlmCannotRun) {
   const std::int64_t shape[] = {u->block_elems, 2};
   w.add_tensor("odd.weight", u->type, shape, std::vector<std::uint8_t>(static_cast<std::size_t>(2 * u->block_bytes)));
   const fs::path p = write_temp("unsupported", w.to_bytes());
-  const RunResult r = run("inspect '" + p.string() + "'");
+  const slm::test::CliResult r = run("inspect '" + p.string() + "'");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("odd.weight"), std::string::npos) << r.out;
   char want[200];
@@ -209,7 +188,7 @@ TEST_F(InspectCli, JsonEscapesStringsAndNonFiniteNumbers) {
       "import json,sys; d=json.load(sys.stdin); m={k['key']: k for k in d['metadata']}; "
       "print(json.dumps([m[k]['value'] for k in ('odd.string','odd.nan','odd.inf','odd.tenth')]), "
       "len(m['odd.long']['value']), m['odd.long']['bytes'], m['odd.long']['truncated'])";
-  const RunResult r = run("inspect --json '" + p.string() + "' | " + python + " -c \"" + script + "\"");
+  const slm::test::CliResult r = run("inspect --json '" + p.string() + "' | " + python + " -c \"" + script + "\"");
   if (r.status == 127) GTEST_SKIP() << python << " not found";
   ASSERT_EQ(r.status, 0) << r.err;
   // Invalid UTF-8 (0xff) becomes U+FFFD; a valid sequence (é) is kept.

@@ -11,10 +11,10 @@
 #include <sstream>
 #include <string>
 
-#include <sys/wait.h>
 
 #include "slm/model.hpp"
 #include "slm/perplexity.hpp"
+#include "support/cli.hpp"
 #include "support/json.hpp"
 
 namespace {
@@ -23,25 +23,9 @@ namespace fs = std::filesystem;
 const fs::path kTmp = fs::temp_directory_path() / "slm_perplexity_test";
 constexpr const char* kText = "/usr/share/common-licenses/GPL-3";
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
+using Result = slm::test::CliResult;
 
-Result run_slm(const std::string& args) {
-  fs::create_directories(kTmp);
-  const fs::path out = kTmp / "stdout.txt", err = kTmp / "stderr.txt";
-  const std::string cmd = std::string(SLM_BINARY_DIR) + "/tools/slm " + args + " > " + out.string() + " 2> " + err.string();
-  Result r;
-  const int raw = std::system(cmd.c_str());
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  std::stringstream o, e;
-  o << std::ifstream(out).rdbuf();
-  e << std::ifstream(err).rdbuf();
-  r.out = o.str();
-  r.err = e.str();
-  return r;
-}
+using slm::test::run_slm;
 
 // The number after "Final estimate: PPL = ", or NaN.
 double final_ppl(const std::string& out) {

@@ -10,42 +10,22 @@
 #include <sstream>
 #include <string>
 
-#include <sys/wait.h>  // WIFEXITED
 
 #include "slm/generate.hpp"
 #include "slm/model.hpp"
 #include "slm/session.hpp"
 #include "slm/tokenizer.hpp"
+#include "support/cli.hpp"
 #include "support/json.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
+using Result = slm::test::CliResult;
 
-const fs::path kTmp = fs::temp_directory_path() / "slm_run_cli_test";
-
-// Runs `slm run ARGS` with `input` on stdin; stdout and stderr are captured through files.
-Result run(const std::string& args, const std::string& input = "") {
-  fs::create_directories(kTmp);
-  const fs::path in = kTmp / "stdin.txt", out = kTmp / "stdout.txt", err = kTmp / "stderr.txt";
-  std::ofstream(in) << input;
-  const std::string cmd = std::string(SLM_BINARY_DIR) + "/tools/slm run " + args + " < " + in.string() + " > " +
-                          out.string() + " 2> " + err.string();
-  Result r;
-  const int raw = std::system(cmd.c_str());
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  std::stringstream o, e;
-  o << std::ifstream(out).rdbuf();
-  e << std::ifstream(err).rdbuf();
-  r.out = o.str();
-  r.err = e.str();
-  return r;
-}
+// `slm run ARGS` with `input` on stdin.
+Result run(const std::string& args, const std::string& input = "") { return slm::test::run_slm("run " + args, input); }
 
 std::string tiny(const char* name) { return std::string(SLM_TEST_DATA_DIR) + "/golden/models/" + name + "-Q4_K_M.gguf"; }
 
