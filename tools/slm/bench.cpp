@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "args.hpp"
+#include "session_args.hpp"
 #include "commands.hpp"
 #include "json.hpp"
 #include "model/card.hpp"
@@ -335,7 +336,7 @@ int cmd_bench(const Args& args) {
   p.option({"-t", "--threads"}, true, "thread counts, comma-separated (default: all cores)");
   p.option({"-r", "--repetitions"}, true, "timed repetitions per test (default 3)");
   p.option({"-o", "--output"}, true, "output format: md (default), csv or json");
-  p.option({"--kv-type"}, true, "KV cache element type: f32 (default) or f16");
+  add_kv_type_option(p);
   p.option({"--profile"}, false, "also time the forward pass by sublayer (attention, ffn, lm head)");
   p.option({"--no-mmap"}, false, "read the model into memory instead of mapping it");
   p.option({"-h", "--help"}, false, "show this help");
@@ -357,10 +358,7 @@ int cmd_bench(const Args& args) {
   const std::string output = p.get_or("--output", "md");
   if (output != "md" && output != "csv" && output != "json")
     throw Error(Error::Kind::Argument, "-o must be md, csv or json (got '" + output + "')");
-  const std::string kv_text = p.get_or("--kv-type", "f32");
-  if (kv_text != "f32" && kv_text != "f16")
-    throw Error(Error::Kind::Argument, "--kv-type must be f32 or f16 (got '" + kv_text + "')");
-  const KvType kv = kv_text == "f16" ? KvType::F16 : KvType::F32;
+  const KvType kv = kv_type_option(p);
   bool any = false;
   for (int v : n_prompt) any = any || v > 0;
   for (int v : n_gen) any = any || v > 0;
@@ -383,7 +381,7 @@ int cmd_bench(const Args& args) {
   b.model_bytes = info.file_size;
   b.params = info.n_params;
   b.weight_bytes_per_token = model::make_card(model.file()).weight_bytes_per_token;
-  b.kv_type = kv_text;
+  b.kv_type = kv == KvType::F16 ? "f16" : "f32";
   b.reps = int(reps);
   for (int t : threads) {
     for (int n : n_prompt)

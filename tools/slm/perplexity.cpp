@@ -10,6 +10,7 @@
 #include <string>
 
 #include "args.hpp"
+#include "session_args.hpp"
 #include "commands.hpp"
 #include "slm/error.hpp"
 #include "slm/model.hpp"
@@ -50,8 +51,8 @@ int cmd_perplexity(const Args& args) {
   p.option({"-b", "--batch-size"}, true, "tokens per forward pass (default: the chunk length)");
   p.option({"-t", "--threads"}, true, "worker threads (default: all cores)");
   p.option({"--chunks"}, true, "evaluate at most this many chunks (default: all)");
-  p.option({"--kv-type"}, true, "KV cache element type: f32 (default) or f16");
-  p.option({"--matmul"}, true, "integer (default: llama.cpp's rounding) or float");
+  add_kv_type_option(p);
+  add_matmul_option(p);
   p.option({"--no-mmap"}, false, "read the model into memory instead of mapping it");
   p.option({"-h", "--help"}, false, "show this help");
   p.parse();
@@ -70,13 +71,8 @@ int cmd_perplexity(const Args& args) {
   o.max_chunks = int(p.get_int("--chunks", 0));
   if (o.n_batch < 0 || o.threads < 0 || o.max_chunks < 0)
     throw Error(Error::Kind::Argument, "-b, -t and --chunks must be >= 0");
-  const std::string kv = p.get_or("--kv-type", "f32");
-  if (kv != "f32" && kv != "f16") throw Error(Error::Kind::Argument, "--kv-type must be f32 or f16, got '" + kv + "'");
-  o.kv_type = kv == "f16" ? KvType::F16 : KvType::F32;
-  const std::string mm = p.get_or("--matmul", "integer");
-  if (mm != "integer" && mm != "float")
-    throw Error(Error::Kind::Argument, "--matmul must be integer or float, got '" + mm + "'");
-  o.matmul = mm == "float" ? MatmulPath::Float : MatmulPath::Integer;
+  o.kv_type = kv_type_option(p);
+  o.matmul = matmul_option(p);
   const bool tty = ::isatty(2) != 0;
   o.on_chunk = [tty](int done, int n, double ppl, double secs) { print_progress(done, n, ppl, secs, tty); };
 

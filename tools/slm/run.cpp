@@ -26,6 +26,7 @@
 #include <unistd.h>  // isatty
 
 #include "args.hpp"
+#include "session_args.hpp"
 #include "commands.hpp"
 #include "slm/chat.hpp"
 #include "slm/error.hpp"
@@ -100,7 +101,7 @@ RunConfig parse_args(const Args& args, bool& help) {
   p.option({"-n", "--n-predict"}, true, "tokens to generate at most (default 256; -1 = until the context is full)");
   p.option({"-t", "--threads"}, true, "worker threads (default: all cores)");
   p.option({"-c", "--ctx-size"}, true, "context size in tokens (default: min(model's, 4096))");
-  p.option({"--kv-type"}, true, "KV cache element type: f32 (default) or f16");
+  add_kv_type_option(p);
   p.option({"--no-mmap"}, false, "read the model into memory instead of mapping it (safe if the file changes)");
   p.option({"--temp"}, true, "temperature (default 0.8, 0 in the question/answer frame; 0 = greedy)");
   p.option({"--top-k"}, true, "top-k (default 40; 0 = off)");
@@ -147,14 +148,7 @@ RunConfig parse_args(const Args& args, bool& help) {
   if (c.threads < 0) throw Error(Error::Kind::Argument, "--threads must be >= 0");
   c.session.threads = c.threads;
   c.session.n_ctx = static_cast<int>(p.get_int("--ctx-size", 0));
-  const std::string kv = p.get_or("--kv-type", "f32");
-  if (kv == "f32") {
-    c.session.kv_type = KvType::F32;
-  } else if (kv == "f16") {
-    c.session.kv_type = KvType::F16;
-  } else {
-    throw Error(Error::Kind::Argument, "--kv-type must be f32 or f16, got '" + kv + "'");
-  }
+  c.session.kv_type = kv_type_option(p);
   return c;
 }
 

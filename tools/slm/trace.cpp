@@ -8,6 +8,7 @@
 #include <string>
 
 #include "args.hpp"
+#include "session_args.hpp"
 #include "commands.hpp"
 #include "json.hpp"
 #include "slm/error.hpp"
@@ -111,8 +112,8 @@ int cmd_trace(const Args& args) {
            "comma-separated glob patterns over embd, layerNN.attn_out, layerNN.ffn_out, layerNN.residual, "
            "output_norm, logits (default '*')");
   p.option({"-t", "--threads"}, true, "worker threads (default: all cores)");
-  p.option({"--kv-type"}, true, "KV cache element type: f32 (default) or f16");
-  p.option({"--matmul"}, true, "integer (default) or float");
+  add_kv_type_option(p);
+  add_matmul_option(p);
   p.option({"-h", "--help"}, false, "show this help");
   p.parse();
   if (p.has("--help")) {
@@ -124,13 +125,8 @@ int cmd_trace(const Args& args) {
   if (!model_path || !prompt) throw Error(Error::Kind::Argument, "-m MODEL and -p PROMPT are required (see slm trace --help)");
   TraceOptions o;
   o.threads = int(p.get_int("--threads", 0));
-  const std::string kv = p.get_or("--kv-type", "f32");
-  if (kv != "f32" && kv != "f16") throw Error(Error::Kind::Argument, "--kv-type must be f32 or f16, got '" + kv + "'");
-  o.kv_type = kv == "f16" ? KvType::F16 : KvType::F32;
-  const std::string mm = p.get_or("--matmul", "integer");
-  if (mm != "integer" && mm != "float")
-    throw Error(Error::Kind::Argument, "--matmul must be integer or float, got '" + mm + "'");
-  o.matmul = mm == "float" ? MatmulPath::Float : MatmulPath::Integer;
+  o.kv_type = kv_type_option(p);
+  o.matmul = matmul_option(p);
   const auto dump = p.get("--dump");
   if (dump) o.keep = p.get_or("--tensors", "*");
 
