@@ -1,10 +1,15 @@
 // Picks the kernel table once at start-up: the best ISA level this CPU supports, capped by the
-// environment variable SLM_ISA=scalar|avx2|avx512. A level that is requested but unavailable
+// environment variable SLM_ISA=scalar|avx2|avx512|amx. A level that is requested but unavailable
 // (CPU lacks it, or it is not built yet) falls back to the best available level below it.
+// SLM_ISA=avx512 therefore means "AVX-512 without AMX" on an AMX machine.
 
 #include <cstdlib>
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#endif
+#if defined(__linux__) && defined(__x86_64__)
+#include <sys/syscall.h>
+#include <unistd.h>
 #endif
 #include <string>
 #include <string_view>
@@ -24,6 +29,32 @@ bool has_f16c() noexcept {
   unsigned a = 0, b = 0, c = 0, d = 0;
   return __get_cpuid(1, &a, &b, &c, &d) != 0 && (c & bit_F16C) != 0;
 }
+
+// AMX-TILE and AMX-INT8 (CPUID.(EAX=7,ECX=0):EDX bits 24, 25), the OS saving the tile state
+// (XCR0 bits 17 TILECFG and 18 TILEDATA), and Linux's permission to use it: since 5.16 a process
+// must ask for the tile data state (ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA) before its
+// first tile instruction, else that instruction faults. The permission is process-wide and
+// asked for once; the answer is a constant of the process, hence the function-local static.
+bool has_amx() noexcept {
+#if defined(__linux__) && defined(__x86_64__)
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (__get_cpuid_max(0, nullptr) < 7) return false;
+  __cpuid_count(7, 0, a, b, c, d);
+  if (((d >> 24) & 1u) == 0 || ((d >> 25) & 1u) == 0) return false;
+  __cpuid(1, a, b, c, d);
+  if ((c & bit_OSXSAVE) == 0) return false;
+  unsigned lo = 0, hi = 0;
+  asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  if (((lo >> 17) & 3u) != 3u) return false;
+  static const bool permitted = [] {
+    constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+    return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+  }();
+  return permitted;
+#else
+  return false;
+#endif
+}
 #endif
 
 // Does the CPU (and OS, which must save the wider registers) support the level? libgcc's and
@@ -39,6 +70,7 @@ bool cpu_supports(Isa isa) noexcept {
       return cpu_supports(Isa::Avx2) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
              __builtin_cpu_supports("avx512vnni");
+    case Isa::Amx: return cpu_supports(Isa::Avx512) && has_amx();
 #endif
     default: return false;
   }
@@ -58,6 +90,10 @@ const KernelTable* built_table(Isa isa) noexcept {
       static const KernelTable t = arch::avx512_table(ref::table());
       return &t;
     }
+    case Isa::Amx: {
+      static const KernelTable t = arch::amx_table(*built_table(Isa::Avx512));
+      return &t;
+    }
   }
   return nullptr;
 }
@@ -67,11 +103,12 @@ bool available(Isa isa) noexcept { return cpu_supports(isa) && built_table(isa) 
 // The level SLM_ISA asks for; unset or unrecognised means no cap.
 Isa requested_cap() noexcept {
   const char* env = std::getenv("SLM_ISA");
-  if (env == nullptr) return Isa::Avx512;
+  if (env == nullptr) return Isa::Amx;
   const std::string_view v(env);
   if (v == "scalar") return Isa::Scalar;
   if (v == "avx2") return Isa::Avx2;
-  return Isa::Avx512;
+  if (v == "avx512") return Isa::Avx512;
+  return Isa::Amx;
 }
 
 Isa choose(Isa cap) noexcept {
@@ -82,11 +119,11 @@ Isa choose(Isa cap) noexcept {
 
 }  // namespace
 
-Isa best_isa() noexcept { return choose(Isa::Avx512); }
+Isa best_isa() noexcept { return choose(Isa::Amx); }
 
 std::vector<Isa> available_isas() {
   std::vector<Isa> out;
-  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512})
+  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Amx})
     if (available(isa)) out.push_back(isa);
   return out;
 }

@@ -3,7 +3,7 @@
 //
 // Each kernel has one scalar reference (kernels/ref/) and SIMD variants beside it. A
 // KernelTable holds one ISA level's implementations; the active table is chosen once at
-// start-up (best level the CPU supports, capped by SLM_ISA=scalar|avx2|avx512) and tests
+// start-up (best level the CPU supports, capped by SLM_ISA=scalar|avx2|avx512|amx) and tests
 // reach every level the host supports through kernels_for().
 //
 // Conventions:
@@ -26,7 +26,8 @@
 
 namespace slm::kernels {
 
-enum class Isa { Scalar = 0, Avx2 = 1, Avx512 = 2 };
+// Amx = the Avx512 table plus AMX-INT8 tile kernels for the integer matmul at prefill batches.
+enum class Isa { Scalar = 0, Avx2 = 1, Avx512 = 2, Amx = 3 };
 const char* isa_name(Isa isa) noexcept;
 
 struct Matrix {
@@ -60,6 +61,38 @@ struct AttentionArgs {
   float* out;                // [n_q][head_dim]
   float* scratch;            // >= n_q * n_kv floats
 };
+
+// Attention of a block of n_tok consecutive query tokens (positions pos0, pos0 + 1, ...) and the
+// n_q query heads that share one KV head: the prefill form of AttentionArgs, with the same
+// semantics per (token, head). The token at position p sees key positions
+// [max(0, p - window + 1), p] (window 0: [0, p]); key position P lives in cache row P % ring, so
+// ring must be at least the block's key span (window + n_tok - 1, or pos0 + n_tok).
+struct AttentionBlockArgs {
+  const float* q;            // token t, head h at q + t * q_stride + h * head_dim
+  std::int64_t q_stride;     // floats between consecutive tokens' query rows
+  std::int64_t n_tok;
+  std::int64_t n_q;
+  std::int64_t head_dim;
+  const void* k;             // cache rows of head_dim elements of kv_type
+  const void* v;
+  DType kv_type;             // F32 or F16
+  std::size_t kv_row_stride; // bytes between consecutive cache rows
+  std::int64_t pos0;         // position of token 0
+  std::int64_t window;       // 0 = causal only; else sliding window of this many keys
+  std::int64_t ring;         // rows wrap modulo ring
+  float scale;
+  float softcap;
+  float* out;                // token t, head h at out + t * out_stride + h * head_dim
+  std::int64_t out_stride;
+  float* scratch;            // >= attention_block_scratch(n_tok, n_q, head_dim, key span) floats
+};
+
+// Scratch floats attention_block needs when the block's keys span at most max_keys positions:
+// the scores of every query row plus a 64-key staging buffer.
+inline std::size_t attention_block_scratch(std::int64_t n_tok, std::int64_t n_q, std::int64_t head_dim,
+                                           std::int64_t max_keys) noexcept {
+  return std::size_t(n_tok * n_q * max_keys + 64 * head_dim);
+}
 
 struct KernelTable {
   Isa isa;
@@ -100,6 +133,8 @@ struct KernelTable {
   // rounded to fp16, GELU (tanh form) of it rounded to fp16, gate <= -10 -> 0, gate >= 10 ->
   // gate; then times up in fp32. Bit-identical to ggml's GELU (tests/kernels/activation_test).
   void (*geglu_fp16)(const float* gate, const float* up, std::int64_t n, float* out);
+  // Prefill attention: a block of consecutive tokens against one KV head (AttentionBlockArgs).
+  void (*attention_block)(const AttentionBlockArgs& a);
 };
 
 // ---- formats (scalar, exact; shared by every level)

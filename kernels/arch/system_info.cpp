@@ -59,6 +59,7 @@ std::string features() {
   add("avx512bf16", leaf7(1, 0, 5));
   add("avx512fp16", leaf7(0, 3, 23));
   add("avxvnni", leaf7(1, 0, 4));
+  add("amx-tile", leaf7(0, 3, 24));
   add("amx-int8", leaf7(0, 3, 25));
   return out.empty() ? "(none of interest)" : out;
 }

@@ -42,8 +42,11 @@ struct Avx512 {
   }
 };
 
+}  // namespace
+
 // Formats with a dedicated 512-bit kernel; everything else through the shared 256-bit templates.
-void matmul_q8(const Matrix& w, const void* xq, std::int64_t batch, float* y, std::int64_t ldy, std::int64_t r0,
+// (Outside the anonymous namespace: the AMX level falls back to it for small batches.)
+void avx512_matmul_q8(const Matrix& w, const void* xq, std::int64_t batch, float* y, std::int64_t ldy, std::int64_t r0,
                std::int64_t r1) {
   if (simd::simd_can(w, r0, r1)) {
     switch (w.type) {
@@ -84,11 +87,9 @@ void matmul_q8(const Matrix& w, const void* xq, std::int64_t batch, float* y, st
   simd::matmul_q8_dispatch<Avx512>(w, xq, batch, y, ldy, r0, r1);
 }
 
-}  // namespace
-
 KernelTable avx512_table(const KernelTable& fallback) {
   KernelTable t = simd::make_table<Avx512>(Isa::Avx512, fallback);
-  t.matmul_q8 = &matmul_q8;
+  t.matmul_q8 = &avx512_matmul_q8;
   return t;
 }
 

@@ -407,6 +407,8 @@ TEST(Dispatch, ActiveTableRespectsSlmIsaCap) {
     EXPECT_EQ(active, Isa::Scalar);
   } else if (env != nullptr && std::string(env) == "avx2") {
     EXPECT_LE(static_cast<int>(active), static_cast<int>(Isa::Avx2));
+  } else if (env != nullptr && std::string(env) == "avx512") {
+    EXPECT_LE(static_cast<int>(active), static_cast<int>(Isa::Avx512));  // no AMX
   } else {
     EXPECT_EQ(active, best_isa());
   }
@@ -415,7 +417,7 @@ TEST(Dispatch, ActiveTableRespectsSlmIsaCap) {
 TEST(Dispatch, CappedRunInChildProcess) {
   // Run this binary again under SLM_ISA=scalar and =avx512 to check the cap and the fallback.
   const std::string self = ::testing::internal::GetArgvs().front();
-  for (const char* level : {"scalar", "avx2", "avx512", "bogus"}) {
+  for (const char* level : {"scalar", "avx2", "avx512", "amx", "bogus"}) {
     const std::string cmd = "SLM_ISA=" + std::string(level) + " '" + self +
                             "' --gtest_filter=Dispatch.ActiveTableRespectsSlmIsaCap > /dev/null 2>&1";
     EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;

@@ -1,0 +1,172 @@
+#pragma once
+// The 32-element formats (Q8_0, Q4_0, Q5_0 x Q8_0; Q4_1 x Q8_1) on AMX-INT8 for batches of 16
+// or more rows (included by table_amx.cpp only). Roles as in amx_kquant_gemm.hpp: A = 16
+// activation rows x 32 bytes straight from the Q8 rows (row stride = the activation row), B =
+// 16 weight rows of one block in the VNNI layout (8 rows x 64 bytes), C = 16 batch rows x 16
+// weight rows.
+//
+// Each block has its own d_w and d_a, so a C tile covers one block (K = 32 products) and is
+// scaled right after: y += d_w * d_a * C (+ m_w * s_a for Q4_1). The weights are signed for
+// tdpbssd (Q8_0 as stored, Q4_0 as q - 8, Q5_0 as q - 16), or unsigned for Q4_1 (tdpbsud, its
+// minimum from the Q8_1 sum s); no offset correction is needed. Two C tiles alternate between
+// consecutive blocks so the tile unit works on one while the vector code scales the other.
+//
+// Loop: batch chunks of kAmxBatch rows; 16-row weight panels; segments of kQ32Seg blocks whose
+// weights are unpacked once (16 KiB) and reused by every batch tile; per batch tile the 16
+// accumulator rows stay in zmm over the segment. Stack use: ~70 KiB.
+
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/arch/amx_kquant_gemm.hpp"
+#include "kernels/arch/amx_tile.hpp"
+#include "kernels/arch/avx512_q32.hpp"
+#include "kernels/kernels.hpp"
+
+namespace slm::kernels::arch::amx {
+
+inline constexpr std::int64_t kQ32Seg = 32;  // blocks per segment (even: blocks are unpacked in pairs)
+
+struct Q32Panel {
+  alignas(64) std::uint8_t b[kQ32Seg][8][64];  // B tile of each block
+  alignas(64) float dw[kQ32Seg][16];           // d_w per weight row (0 past the panel's end)
+  alignas(64) float mw[kQ32Seg][16];           // Q4_1 minimum
+};
+
+// Unpacks blocks [ib0, ib1) of weight rows [p, p + nr) into the panel.
+template <class P>
+inline void q32_unpack(const Matrix& w, std::int64_t p, int nr, std::int64_t ib0, std::int64_t ib1, Q32Panel& qp) {
+  using WB = typename P::WB;
+  const __m256i off = _mm256_set1_epi8(static_cast<char>(P::kOffset));
+  const WB* rows[16];
+  for (int n = 0; n < nr; ++n)
+    rows[n] = reinterpret_cast<const WB*>(static_cast<const unsigned char*>(w.data) + (p + n) * w.row_stride);
+  for (std::int64_t ib = ib0; ib < ib1; ib += 2) {
+    const auto j = static_cast<std::size_t>(ib - ib0);
+    const bool two = ib + 1 < ib1;
+    __m512i r[16];
+    for (int n = 0; n < 16; ++n) {
+      if (n >= nr) {
+        r[n] = _mm512_setzero_si512();
+        continue;
+      }
+      const __m256i v0 = _mm256_sub_epi8(P::u(rows[n][ib]), off);
+      const __m256i v1 = two ? _mm256_sub_epi8(P::u(rows[n][ib + 1]), off) : _mm256_setzero_si256();
+      r[n] = _mm512_inserti64x4(_mm512_castsi256_si512(v0), v1, 1);
+    }
+    transpose16x16_epi32(r);  // r[0..7]: block ib's B tile, r[8..15]: block ib + 1's
+    auto* dst = reinterpret_cast<__m512i*>(qp.b[j]);
+    for (int i = 0; i < 16; ++i) _mm512_store_si512(dst + i, r[i]);
+    for (int n = 0; n < 16; ++n) {
+      for (int h = 0; h < (two ? 2 : 1); ++h) {
+        qp.dw[j + h][n] = n < nr ? _cvtsh_ss(rows[n][ib + h].d) : 0.0f;
+        qp.mw[j + h][n] = n < nr ? P::m(rows[n][ib + h]) : 0.0f;
+      }
+    }
+  }
+}
+
+// acc[i] += C[i] * d_w * d_a(i) (+ m_w * s_a(i)) for the 16 rows of a tile; blk = the tile's
+// activation block of row 0, row stride st (rows past the batch are zero blocks).
+template <class P>
+inline void q32_post(const std::int32_t (*c)[16], const unsigned char* blk, std::size_t st, const float* dw,
+                     const float* mw, __m512* acc) noexcept {
+  using AB = typename P::AB;
+  const __m512 d = _mm512_load_ps(dw);
+  for (int i = 0; i < 16; ++i) {
+    const auto* a = reinterpret_cast<const AB*>(blk + i * st);
+    const __m512 f = _mm512_cvtepi32_ps(_mm512_load_si512(c[i]));
+    acc[i] = _mm512_fmadd_ps(f, _mm512_mul_ps(d, _mm512_set1_ps(_cvtsh_ss(a->d))), acc[i]);
+    if constexpr (P::kMin) acc[i] = _mm512_fmadd_ps(_mm512_load_ps(mw), _mm512_set1_ps(_cvtsh_ss(a->s)), acc[i]);
+  }
+}
+
+// Needs batch >= 1 and valid shapes; meant for batch >= 16.
+template <class P>
+void matmul_q32_amx(const Matrix& w, const void* xq, std::int64_t batch, float* y, std::int64_t ldy, std::int64_t r0,
+                    std::int64_t r1) {
+  using AB = typename P::AB;
+  constexpr std::size_t kAB = sizeof(AB);
+  constexpr std::size_t kQs = offsetof(AB, qs);
+  const std::int64_t nb = w.k / 32;
+  const std::size_t act_row = static_cast<std::size_t>(nb) * kAB;
+  const auto* x = static_cast<const unsigned char*>(xq);
+  TileConfig cfg;
+  for (int t = 0; t < 2; ++t) {  // A: 16 batch rows x 32 bytes
+    cfg.rows[t] = 16;
+    cfg.colsb[t] = 32;
+  }
+  for (int t = 2; t < 4; ++t) {  // B: 8 rows (32 K / 4) x 16 weight rows x 4 bytes
+    cfg.rows[t] = 8;
+    cfg.colsb[t] = 64;
+  }
+  for (int t = 4; t < 6; ++t) {  // C: 16 x 16 int32
+    cfg.rows[t] = 16;
+    cfg.colsb[t] = 64;
+  }
+  tile_config(cfg);
+  alignas(64) Q32Panel qp;
+  alignas(64) float acc[kAmxBatch][16];
+  alignas(64) std::int32_t cbuf[2][16][16];
+  alignas(64) unsigned char pad[16][kQ32Seg * kAB];  // a partial batch tile's segment, zero rows
+  for (std::int64_t bc = 0; bc < batch; bc += kAmxBatch) {
+    const std::int64_t nbc = batch - bc < kAmxBatch ? batch - bc : kAmxBatch;
+    for (std::int64_t p = r0; p < r1; p += 16) {
+      const int nr = static_cast<int>(r1 - p < 16 ? r1 - p : 16);
+      std::memset(acc, 0, sizeof(float) * 16 * static_cast<std::size_t>(nbc));
+      for (std::int64_t ib0 = 0; ib0 < nb; ib0 += kQ32Seg) {
+        const std::int64_t ib1 = nb - ib0 < kQ32Seg ? nb : ib0 + kQ32Seg;
+        const std::int64_t ns = ib1 - ib0;
+        q32_unpack<P>(w, p, nr, ib0, ib1, qp);
+        for (std::int64_t bt = 0; bt < nbc; bt += 16) {
+          const int nv = static_cast<int>(nbc - bt < 16 ? nbc - bt : 16);
+          const unsigned char* src = x + static_cast<std::size_t>(bc + bt) * act_row + static_cast<std::size_t>(ib0) * kAB;
+          std::size_t st = act_row;
+          if (nv < 16) {
+            std::memset(pad, 0, sizeof(pad));
+            for (int i = 0; i < nv; ++i) std::memcpy(pad[i], src + i * act_row, static_cast<std::size_t>(ns) * kAB);
+            src = pad[0];
+            st = sizeof(pad[0]);
+          }
+          __m512 a[16];
+          for (int i = 0; i < 16; ++i) a[i] = _mm512_setzero_ps();
+          for (std::int64_t j = 0; j < ns; j += 2) {
+            const bool two = j + 1 < ns;
+            SLM_TILE_ZERO(4);
+            SLM_TILE_LOAD(0, src + j * kAB + kQs, st);
+            SLM_TILE_LOAD(2, qp.b[j], 64);
+            if constexpr (P::kMin) {
+              SLM_TILE_DPBSUD(4, 0, 2);
+            } else {
+              SLM_TILE_DPBSSD(4, 0, 2);
+            }
+            if (two) {
+              SLM_TILE_ZERO(5);
+              SLM_TILE_LOAD(1, src + (j + 1) * kAB + kQs, st);
+              SLM_TILE_LOAD(3, qp.b[j + 1], 64);
+              if constexpr (P::kMin) {
+                SLM_TILE_DPBSUD(5, 1, 3);
+              } else {
+                SLM_TILE_DPBSSD(5, 1, 3);
+              }
+            }
+            SLM_TILE_STORE(4, cbuf[0], 64);
+            q32_post<P>(cbuf[0], src + j * kAB, st, qp.dw[j], qp.mw[j], a);
+            if (two) {
+              SLM_TILE_STORE(5, cbuf[1], 64);
+              q32_post<P>(cbuf[1], src + (j + 1) * kAB, st, qp.dw[j + 1], qp.mw[j + 1], a);
+            }
+          }
+          for (int i = 0; i < nv; ++i) _mm512_store_ps(acc[bt + i], _mm512_add_ps(_mm512_load_ps(acc[bt + i]), a[i]));
+        }
+      }
+      store_panel(acc, nbc, bc, p, nr, y, ldy);
+    }
+  }
+  tile_release();
+}
+
+}  // namespace slm::kernels::arch::amx
