@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <cstring>
+#include <string>
 
 #include "kernels/formats/float.hpp"
 #include "kernels/ref/ref.hpp"
@@ -42,6 +44,38 @@ void attention(const AttentionArgs& a) {
         acc += static_cast<double>(s[j]) * kv_at(a.v, a.kv_type, a.kv_row_stride, (a.first + j) % a.ring, i);
       o[i] = static_cast<float>(acc);
     }
+  }
+}
+
+// The block form is defined as the single-query kernel applied to each token in turn.
+void attention_block(const AttentionBlockArgs& a) {
+  if (a.n_tok < 0 || a.n_q < 0 || a.pos0 < 0 || a.window < 0)
+    throw Error(Error::Kind::Argument, "attention_block: negative token count, head count, position or window");
+  if (a.n_tok == 0) return;
+  const std::int64_t last = a.pos0 + a.n_tok - 1;
+  const std::int64_t lo = a.window > 0 ? std::max<std::int64_t>(0, a.pos0 - a.window + 1) : 0;
+  if (a.ring < last - lo + 1)
+    throw Error(Error::Kind::Argument, "attention_block: ring of " + std::to_string(a.ring) + " rows holds fewer than the " +
+                                           std::to_string(last - lo + 1) + " key positions the block spans");
+  for (std::int64_t t = 0; t < a.n_tok; ++t) {
+    const std::int64_t p = a.pos0 + t;
+    const std::int64_t start = a.window > 0 ? std::max<std::int64_t>(0, p - a.window + 1) : 0;
+    AttentionArgs one{};
+    one.q = a.q + t * a.q_stride;
+    one.n_q = a.n_q;
+    one.head_dim = a.head_dim;
+    one.k = a.k;
+    one.v = a.v;
+    one.kv_type = a.kv_type;
+    one.kv_row_stride = a.kv_row_stride;
+    one.first = start % a.ring;
+    one.n_kv = p - start + 1;
+    one.ring = a.ring;
+    one.scale = a.scale;
+    one.softcap = a.softcap;
+    one.out = a.out + t * a.out_stride;
+    one.scratch = a.scratch;
+    attention(one);
   }
 }
 

@@ -24,6 +24,7 @@ float gelu_fp16(float g);  // one element of geglu_fp16's activation
 void add(const float* a, const float* b, std::int64_t n, float* out);
 void scale(const float* x, float s, std::int64_t n, float* out);
 void attention(const AttentionArgs& a);
+void attention_block(const AttentionBlockArgs& a);
 
 // The scalar KernelTable (Isa::Scalar) holding the functions above.
 const KernelTable& table();

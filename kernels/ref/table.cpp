@@ -17,6 +17,7 @@ const KernelTable& table() {
       .scale = scale,
       .attention = attention,
       .geglu_fp16 = geglu_fp16,
+      .attention_block = attention_block,
   };
   return kTable;
 }

@@ -12,6 +12,7 @@
 #include "kernels/kernels.hpp"
 #include "kernels/ref/ref.hpp"
 #include "kernels/simd/attention.hpp"
+#include "kernels/simd/attention_block.hpp"
 #include "kernels/simd/elementwise.hpp"
 #include "kernels/simd/matmul.hpp"
 #include "kernels/simd/quantize.hpp"
@@ -88,6 +89,7 @@ KernelTable make_table(Isa isa, const KernelTable& fallback) {
   t.add = &add<Tr>;
   t.scale = &scale<Tr>;
   t.attention = &attention<Tr>;
+  t.attention_block = &attention_block<Tr>;
   return t;
 }
 

@@ -1,24 +1,26 @@
 // Causal (optionally sliding-window) multi-head attention over the KV cache. GQA/MQA: query
 // head h reads KV head h / group, so each KV head serves `group` consecutive query heads.
+//
+// Decode (one token) runs the single-query kernel per KV head. Prefill runs the block kernel
+// on blocks of attention_block_tokens() consecutive tokens per KV head, so each K and V row is
+// read once per block instead of once per token.
 #include "runtime/state.hpp"
 
 namespace slm::runtime {
 
-void attention(State& s, std::int64_t il, std::int64_t n, std::int64_t pos0) {
+namespace {
+
+void attention_decode(State& s, std::int64_t il, std::int64_t pos) {
   const std::int64_t hd = s.hp.head_dim, n_kv_head = s.hp.n_head_kv;
   const std::int64_t group = s.hp.n_head / n_kv_head;
-  const std::int64_t q_dim = s.hp.n_head * hd;
-  const std::size_t scratch_stride = std::size_t(group * s.kv.max_rows());
+  const std::size_t scratch_stride = s.scores.size() / std::size_t(s.pool.size());
   const auto* keys = static_cast<const std::uint8_t*>(s.kv.keys(il));
   const auto* values = static_cast<const std::uint8_t*>(s.kv.values(il));
-
-  // One job per (token, KV head).
-  s.pool.parallel_for(n * n_kv_head, [&](std::int64_t j0, std::int64_t j1, int t) {
-    for (std::int64_t j = j0; j < j1; ++j) {
-      const std::int64_t i = j / n_kv_head, g = j % n_kv_head;
-      const KvSpan span = s.kv.visible(il, pos0 + i);
+  const KvSpan span = s.kv.visible(il, pos);
+  s.pool.parallel_for(n_kv_head, [&](std::int64_t g0, std::int64_t g1, int t) {
+    for (std::int64_t g = g0; g < g1; ++g) {
       kernels::AttentionArgs a{};
-      a.q = s.q.data() + i * q_dim + g * group * hd;  // [group][hd]
+      a.q = s.q.data() + g * group * hd;  // [group][hd]
       a.n_q = group;
       a.head_dim = hd;
       a.k = keys + std::size_t(g) * s.kv.head_bytes();
@@ -30,9 +32,58 @@ void attention(State& s, std::int64_t il, std::int64_t n, std::int64_t pos0) {
       a.ring = span.ring;
       a.scale = s.hp.query_scale;
       a.softcap = s.hp.attn_softcap;
-      a.out = s.att.data() + i * q_dim + g * group * hd;  // [group][hd]
+      a.out = s.att.data() + g * group * hd;  // [group][hd]
       a.scratch = s.scores.data() + std::size_t(t) * scratch_stride;
       s.k.attention(a);
+    }
+  });
+}
+
+}  // namespace
+
+void attention(State& s, std::int64_t il, std::int64_t n, std::int64_t pos0) {
+  if (n == 1) return attention_decode(s, il, pos0);
+  const std::int64_t hd = s.hp.head_dim, n_kv_head = s.hp.n_head_kv;
+  const std::int64_t group = s.hp.n_head / n_kv_head;
+  const std::int64_t q_dim = s.hp.n_head * hd;
+  const std::size_t scratch_stride = s.scores.size() / std::size_t(s.pool.size());
+  const auto* keys = static_cast<const std::uint8_t*>(s.kv.keys(il));
+  const auto* values = static_cast<const std::uint8_t*>(s.kv.values(il));
+  // The layer's window, recovered from what the last token sees: if its keys start after
+  // position 0 they are exactly the window; otherwise no token of this batch is window-limited.
+  const std::int64_t last = pos0 + n - 1;
+  const KvSpan last_span = s.kv.visible(il, last);
+  const std::int64_t window = last + 1 - last_span.n_kv > 0 ? last_span.n_kv : 0;
+
+  const std::int64_t bt = attention_block_tokens(group);
+  const std::int64_t n_blocks = (n + bt - 1) / bt;
+  // Jobs = (token block, KV head). Under the causal mask later blocks see more keys; the pool
+  // hands each thread a contiguous job range, so blocks are visited from both ends in turn
+  // (0, last, 1, last - 1, ...) to give every range a similar amount of work.
+  s.pool.parallel_for(n_blocks * n_kv_head, [&](std::int64_t j0, std::int64_t j1, int t) {
+    for (std::int64_t j = j0; j < j1; ++j) {
+      const std::int64_t i = j / n_kv_head, g = j % n_kv_head;
+      const std::int64_t blk = i % 2 == 0 ? i / 2 : n_blocks - 1 - i / 2;
+      const std::int64_t t0 = blk * bt, nt = std::min(bt, n - t0);
+      kernels::AttentionBlockArgs a{};
+      a.q = s.q.data() + t0 * q_dim + g * group * hd;  // token rows q_dim apart, [group][hd] each
+      a.q_stride = q_dim;
+      a.n_tok = nt;
+      a.n_q = group;
+      a.head_dim = hd;
+      a.k = keys + std::size_t(g) * s.kv.head_bytes();
+      a.v = values + std::size_t(g) * s.kv.head_bytes();
+      a.kv_type = s.kv.type();
+      a.kv_row_stride = s.kv.row_bytes();
+      a.pos0 = pos0 + t0;
+      a.window = window;
+      a.ring = last_span.ring;
+      a.scale = s.hp.query_scale;
+      a.softcap = s.hp.attn_softcap;
+      a.out = s.att.data() + t0 * q_dim + g * group * hd;
+      a.out_stride = q_dim;
+      a.scratch = s.scores.data() + std::size_t(t) * scratch_stride;
+      s.k.attention_block(a);
     }
   });
 }

@@ -23,8 +23,7 @@ void check_session_memory(const Model::Impl& m, const SessionOptions& o) {
   const std::uint64_t kv_dim = std::uint64_t(hp.n_head_kv * hp.head_dim), q_dim = std::uint64_t(hp.n_head * hp.head_dim);
   const std::uint64_t kv = 2 * std::uint64_t(hp.n_layer) * std::uint64_t(o.n_ctx) * kv_dim * elem;
   const std::uint64_t per_token = 4 * (2 * std::uint64_t(hp.n_embd) + 2 * q_dim + 2 * kv_dim + 2 * std::uint64_t(hp.n_ff));
-  const std::uint64_t scores = 4 * std::uint64_t(o.threads) * std::uint64_t(hp.n_head / std::max<std::int64_t>(1, hp.n_head_kv)) *
-                               std::uint64_t(o.n_ctx);
+  const std::uint64_t scores = 4 * std::uint64_t(o.threads) * runtime::attention_scratch_floats(hp, o.n_batch, o.n_ctx);
   const std::uint64_t need = kv + per_token * std::uint64_t(o.n_batch) + scores + 4 * std::uint64_t(hp.n_vocab);
   util::check_memory(need, o.max_memory_bytes,
                      "a session with n_ctx " + std::to_string(o.n_ctx) + " (KV cache " + std::to_string(kv) + " bytes)",
@@ -76,7 +75,7 @@ State::State(const Model::Impl& model, const SessionOptions& options)
   att.resize(nb * q_dim);
   gate.resize(nb * n_ff);
   up.resize(nb * n_ff);
-  scores.resize(std::size_t(opt.threads) * std::size_t(hp.n_head / hp.n_head_kv) * std::size_t(kv.max_rows()));
+  scores.resize(std::size_t(opt.threads) * attention_scratch_floats(hp, opt.n_batch, kv.max_rows()));
   rope_global = rope_freqs(hp, hp.rope_base, hp.rope_freq_scale, model.weights.rope_freqs);
   rope_local = rope_freqs(hp, hp.rope_base_local, 1.0f, nullptr);
   angles.resize(std::size_t(hp.n_rot / 2));

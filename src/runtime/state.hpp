@@ -5,6 +5,7 @@
 // Shapes: n = tokens in the current batch (<= n_batch), d = n_embd, hd = head_dim,
 // H = n_head, Hkv = n_head_kv, group = H / Hkv.
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -48,7 +49,7 @@ struct State {
   std::vector<float> att;   // [n_batch][H*hd]   attention output, before Wo
   std::vector<float> gate;  // [n_batch][n_ff]
   std::vector<float> up;    // [n_batch][n_ff]
-  std::vector<float> scores;  // [threads][group * kv.max_rows()]  attention scratch
+  std::vector<float> scores;  // [threads][attention_scratch_floats()]  attention scratch
   RopeFreqs rope_global, rope_local;   // RoPE of global / sliding-window layers
   std::vector<float> angles;           // [n_rot/2] RoPE angles of one position
 
@@ -66,6 +67,18 @@ struct State {
 // same buffer, unchanged since the previous call (its quantization is reused when possible).
 void matmul(State& s, const kernels::Matrix& w, const float* x, std::int64_t batch, float* y,
             bool reuse_input = false);
+
+// Tokens per prefill attention block: about 32 query rows (tokens x the heads of a KV group),
+// enough to reuse each K/V row many times while the block's scores stay small.
+inline std::int64_t attention_block_tokens(std::int64_t group) { return std::max<std::int64_t>(1, 32 / group); }
+
+// Attention scratch floats per thread, for batches of up to n_batch tokens over caches of up to
+// max_rows rows: the single-query kernel's group x max_rows scores or the block kernel's.
+inline std::size_t attention_scratch_floats(const HParams& hp, std::int64_t n_batch, std::int64_t max_rows) {
+  const std::int64_t group = hp.n_head / std::max<std::int64_t>(1, hp.n_head_kv);
+  const std::int64_t bt = std::min(attention_block_tokens(group), std::max<std::int64_t>(1, n_batch));
+  return std::max(std::size_t(group * max_rows), kernels::attention_block_scratch(bt, group, hp.head_dim, max_rows));
+}
 
 // Attention of the n queries in s.q (positions pos0..pos0+n-1, already in the KV cache) of
 // layer il into s.att.

@@ -1,0 +1,134 @@
+// Prefill attention (attention_block) of every SIMD level against the scalar single-query
+// reference applied token by token, with each token's visible range computed as the KV cache
+// computes it (causal, optionally windowed, ring rows). Covers F32 and F16 caches, ring wrap,
+// sliding windows shorter and longer than the context, soft-cap, head_dim 8..256 (every column
+// tail of the P.V tiles), n_q 1..8, token counts that leave ragged row tiles, and spans of
+// several staged key chunks. Outputs are convex combinations of V rows: bound 2e-5 * max|v|.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "kernels/formats/float.hpp"
+#include "kernels/kernels.hpp"
+#include "simd_levels.hpp"
+#include "slm/error.hpp"
+
+namespace slm::kernels {
+namespace {
+
+struct Case {
+  std::int64_t n_tok, n_q, head_dim, pos0, window, ring;
+  float softcap;
+};
+
+struct Cache {
+  std::vector<std::uint8_t> k, v;
+  std::size_t stride;
+  float vmax = 0;
+};
+
+Cache random_cache(DType type, std::int64_t rows, std::int64_t d, std::mt19937& rng) {
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  const std::size_t esize = type == DType::F32 ? 4 : 2;
+  Cache c;
+  c.stride = static_cast<std::size_t>(d) * esize + 32;  // padded rows, as KV heads interleave
+  c.k.resize(c.stride * static_cast<std::size_t>(rows));
+  c.v.resize(c.k.size());
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t i = 0; i < d; ++i) {
+      const float kf = nd(rng) * 2.0f, vf = nd(rng);
+      c.vmax = std::fmax(c.vmax, std::fabs(vf));
+      std::uint8_t* kp = c.k.data() + static_cast<std::size_t>(r) * c.stride + static_cast<std::size_t>(i) * esize;
+      std::uint8_t* vp = c.v.data() + static_cast<std::size_t>(r) * c.stride + static_cast<std::size_t>(i) * esize;
+      if (type == DType::F32) {
+        std::memcpy(kp, &kf, 4);
+        std::memcpy(vp, &vf, 4);
+      } else {
+        const std::uint16_t kh = formats::f32_to_fp16(kf), vh = formats::f32_to_fp16(vf);
+        std::memcpy(kp, &kh, 2);
+        std::memcpy(vp, &vh, 2);
+      }
+    }
+  return c;
+}
+
+class SimdAttentionBlock : public testing::TestWithParam<Isa> {
+ protected:
+  const KernelTable& simd() const { return kernels_for(GetParam()); }
+  std::mt19937 rng_{11};
+};
+
+TEST_P(SimdAttentionBlock, MatchesSingleQueryReferencePerToken) {
+  const Case cases[] = {
+      {1, 1, 64, 0, 0, 1000, 0.f},      // one token, one key
+      {7, 4, 256, 0, 0, 512, 0.f},      // Gemma 3 shape from position 0: a causal triangle
+      {8, 4, 256, 300, 0, 512, 0.f},    // later block, span of 308 keys (10 chunks)
+      {13, 3, 64, 50, 20, 32, 30.f},    // sliding window, ring of window + n_tok - 1 that wraps
+      {5, 8, 128, 10, 512, 600, 0.f},   // window longer than the context so far
+      {9, 1, 24, 3, 4, 12, 50.f},       // tiny window, head_dim with an 8-column tail
+      {33, 2, 8, 100, 0, 200, 0.f},     // many tokens, head_dim 8
+      {6, 7, 136, 40, 16, 21, 0.f},     // 7 heads (ragged row tiles), 16-column tail, exact ring
+      {4, 5, 80, 2000, 0, 4096, 30.f},  // long span (63 chunks), 8-column tail
+      {3, 2, 256, 1023, 512, 514, 0.f}, // window-limited span crossing the ring's end
+  };
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  for (DType kv_type : {DType::F32, DType::F16}) {
+    for (const Case& c : cases) {
+      const Cache cache = random_cache(kv_type, c.ring, c.head_dim, rng_);
+      const std::int64_t row_len = c.n_q * c.head_dim, stride = row_len + 8;  // padded token rows
+      std::vector<float> q(static_cast<std::size_t>(c.n_tok * stride));
+      for (auto& x : q) x = nd(rng_);
+      const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+      const float kCanary = 12345.0f;
+      std::vector<float> want(q.size(), kCanary), got(q.size(), kCanary);
+      // Reference: the scalar single-query kernel, one token at a time.
+      std::vector<float> s1(static_cast<std::size_t>(c.n_q * (c.pos0 + c.n_tok)));
+      for (std::int64_t t = 0; t < c.n_tok; ++t) {
+        const std::int64_t p = c.pos0 + t;
+        const std::int64_t start = c.window > 0 ? std::max<std::int64_t>(0, p - c.window + 1) : 0;
+        AttentionArgs a{q.data() + t * stride, c.n_q, c.head_dim, cache.k.data(), cache.v.data(), kv_type,
+                        cache.stride, start % c.ring, p - start + 1, c.ring, scale, c.softcap,
+                        want.data() + t * stride, s1.data()};
+        kernels_for(Isa::Scalar).attention(a);
+      }
+      const std::int64_t lo = c.window > 0 ? std::max<std::int64_t>(0, c.pos0 - c.window + 1) : 0;
+      std::vector<float> s2(attention_block_scratch(c.n_tok, c.n_q, c.head_dim, c.pos0 + c.n_tok - lo));
+      AttentionBlockArgs b{q.data(), stride, c.n_tok, c.n_q, c.head_dim, cache.k.data(), cache.v.data(), kv_type,
+                           cache.stride, c.pos0, c.window, c.ring, scale, c.softcap, got.data(), stride, s2.data()};
+      simd().attention_block(b);
+      for (std::size_t i = 0; i < q.size(); ++i) {
+        if (std::int64_t(i) % stride >= row_len) {
+          ASSERT_EQ(got[i], kCanary) << "wrote outside the output rows at " << i;
+          continue;
+        }
+        ASSERT_NEAR(got[i], want[i], 2e-5f * cache.vmax)
+            << "kv " << dtype_name(kv_type) << " n_tok " << c.n_tok << " n_q " << c.n_q << " dim " << c.head_dim
+            << " pos0 " << c.pos0 << " window " << c.window << " at token " << std::int64_t(i) / stride << " elem "
+            << std::int64_t(i) % stride;
+      }
+    }
+  }
+}
+
+TEST_P(SimdAttentionBlock, RejectsUnsupportedCacheAndShortRing) {
+  std::vector<float> q(64 * 4), out(q.size()), scratch(attention_block_scratch(4, 1, 64, 8)), kv(64 * 16);
+  AttentionBlockArgs a{q.data(), 64, 4, 1, 64, kv.data(), kv.data(), DType::Q8_0, 256, 4, 0, 16, 1.0f, 0.0f,
+                       out.data(), 64, scratch.data()};
+  EXPECT_THROW(simd().attention_block(a), slm::Error);
+  a.kv_type = DType::F32;
+  a.ring = 7;  // the block spans positions 0..7: 8 rows needed
+  EXPECT_THROW(simd().attention_block(a), slm::Error);
+  a.ring = 8;
+  EXPECT_NO_THROW(simd().attention_block(a));
+}
+
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SimdAttentionBlock);
+INSTANTIATE_TEST_SUITE_P(Levels, SimdAttentionBlock, testing::ValuesIn(test::simd_levels()), test::level_name);
+
+}  // namespace
+}  // namespace slm::kernels
