@@ -1,19 +1,20 @@
 #pragma once
 // SIMD prefill attention: a block of consecutive query tokens and the query heads that share
-// one KV head, as two small GEMMs around the softmax. Query rows are r = t * n_q + h (token t,
-// head h); keys are the block's whole span [lo, last position], in chunks of kKvChunk rows.
+// one KV head, as two small GEMMs around an online (flash-attention style) softmax. Query rows
+// are r = t * n_q + h (token t, head h); keys are the block's whole span [lo, last position],
+// taken in chunks of kKvChunk rows. Per chunk:
 //
-//   per K chunk:  stage the rows (F16 -> F32 once), then S[r][j] = scale * q_r . k_j in tiles of
-//                 4 query rows x 3 keys (12 accumulators; each K vector load feeds 4 FMAs)
-//   per row:      the level's softmax (soft-cap, masking) over the row's own causal/window range,
-//                 zeros for the keys of its tile's span that it may not see
-//   per V chunk:  stage the rows, then out[r] += sum_j S[r][j] v_j in tiles of 4 rows x 24
-//                 columns (12 accumulators; each V vector load feeds 4 FMAs)
+//   stage the K rows (F16 -> F32 once), S[r][j] = scale * q_r . k_j in register tiles of
+//   4 query rows x 3 keys (12 accumulators; each K vector load feeds 4 FMAs);
+//   per row: soft-cap, then weights exp(s - m) against the row's running max m over the keys it
+//   may see (causal/window range), zeros for the rest; when m grows, the row's running sum and
+//   output so far are rescaled by exp(m_old - m_new);
+//   stage the V rows, out[r] += sum_j w[r][j] v_j in tiles of 4 rows x 24 columns.
 //
-// So every K and V row is read (and converted) once per block instead of once per token. Key
-// tiles outside a row tile's visible span are skipped, so the causal triangle costs nothing.
-// Scores are kept whole in scratch (rows x span floats): the softmax is then exactly the
-// single-query kernel's, which keeps the logits as close to llama.cpp's as before.
+// and finally out[r] /= sum. Every K and V row is thus read (and converted) once per block
+// instead of once per token, scores never leave L1, and scratch does not grow with the context.
+// Chunks a row tile cannot see are skipped, so the causal triangle costs nothing. The result
+// equals the single-query kernel's up to float rounding (the rescaling adds a few ulp).
 
 #include <immintrin.h>
 
@@ -29,6 +30,7 @@ namespace slm::kernels::simd {
 inline namespace SLM_SIMD_ISA_NS {
 
 inline constexpr std::int64_t kKvChunk = 32;  // keys staged at a time (32 x 256 floats = 32 KiB)
+static_assert(kKvChunk == 32, "attention_block_scratch (kernels.hpp) budgets 32-key chunks");
 inline constexpr int kRowTile = 4;            // query rows per register tile
 inline constexpr int kKeyTile = 3;            // keys per QK^T register tile
 inline constexpr int kColTile = 3;            // 8-column vectors per P.V register tile
@@ -106,6 +108,32 @@ inline void stage_rows(const void* base, bool f16, std::size_t stride, std::int6
   }
 }
 
+// Turns row r's raw scores s[0..n) of one chunk into weights relative to its running max m
+// (soft-capped as the single-query softmax does; -inf stays masked), adding them to the running
+// sum l. Returns the factor by which the row's earlier weights and output must be rescaled.
+template <class Tr>
+inline float online_softmax_chunk(float* s, std::int64_t n, float softcap, float& m, float& l) {
+  using B = FloatBatch<Tr>;
+  if (softcap > 0.f) {
+    const B cap(softcap), inv(1.0f / softcap), masked(-INFINITY);
+    map1<Tr>(s, n, s, [cap, inv, masked](auto v) { return xsimd::select(v == masked, v, cap * xsimd::tanh(v * inv)); });
+  }
+  float mc = m;
+  for (std::int64_t j = 0; j < n; ++j) mc = s[j] > mc ? s[j] : mc;
+  if (mc == -INFINITY) {  // everything so far masked: nothing to weigh yet
+    for (std::int64_t j = 0; j < n; ++j) s[j] = 0.0f;
+    return 1.0f;
+  }
+  const B bm(mc);
+  map1<Tr>(s, n, s, [bm](auto v) { return xsimd::exp(v - bm); });
+  float sum = 0.0f;
+  for (std::int64_t j = 0; j < n; ++j) sum += s[j];
+  const float alpha = m == -INFINITY ? 0.0f : (mc == m ? 1.0f : __builtin_expf(m - mc));
+  m = mc;
+  l = l * alpha + sum;
+  return alpha;
+}
+
 template <class Tr>
 void attention_block(const AttentionBlockArgs& a) {
   const std::int64_t lo = a.window > 0 ? std::max<std::int64_t>(0, a.pos0 - a.window + 1) : 0;
@@ -115,8 +143,10 @@ void attention_block(const AttentionBlockArgs& a) {
   if (!ok) return ref::attention_block(a);
   const bool f16 = a.kv_type == DType::F16;
   const std::int64_t d = a.head_dim, n_rows = a.n_tok * a.n_q;
-  float* const scores = a.scratch;         // [n_rows][span]
-  float* const buf = a.scratch + n_rows * span;  // [kKvChunk][d] staged F16 rows
+  float* const scores = a.scratch;                 // [n_rows][kKvChunk] scores of one chunk
+  float* const run_max = scores + n_rows * kKvChunk;  // [n_rows] running max of each row
+  float* const run_sum = run_max + n_rows;            // [n_rows] running sum of its weights
+  float* const buf = run_sum + n_rows;                // [kKvChunk][d] staged F16 rows
   // Row r's own keys, as indices into the span: [row_first(r), row_last(r)]. Both are
   // non-decreasing in r, so a tile of rows [r0, r1) spans [row_first(r0), row_last(r1 - 1)].
   auto row_first = [&](std::int64_t r) {
@@ -128,9 +158,15 @@ void attention_block(const AttentionBlockArgs& a) {
   auto out_row = [&](std::int64_t r) { return a.out + (r / a.n_q) * a.out_stride + (r % a.n_q) * d; };
   const float* rows[kKvChunk];
 
-  // Scores, one K chunk at a time.
+  for (std::int64_t r = 0; r < n_rows; ++r) {
+    run_max[r] = -INFINITY;
+    run_sum[r] = 0.0f;
+    float* o = out_row(r);
+    for (std::int64_t i = 0; i < d; i += 8) _mm256_storeu_ps(o + i, _mm256_setzero_ps());
+  }
   for (std::int64_t c0 = 0; c0 < span; c0 += kKvChunk) {
     const std::int64_t nc = std::min(kKvChunk, span - c0);
+    // Scores of this chunk, for the row tiles that see any of it.
     stage_rows(a.k, f16, a.kv_row_stride, lo + c0, nc, a.ring, d, buf, rows);
     for (std::int64_t r0 = 0; r0 < n_rows; r0 += kRowTile) {
       const std::int64_t nr = std::min<std::int64_t>(kRowTile, n_rows - r0);
@@ -138,32 +174,27 @@ void attention_block(const AttentionBlockArgs& a) {
       if (j0 >= j1) continue;
       const float* q[kRowTile];
       for (std::int64_t r = 0; r < nr; ++r) q[r] = q_row(r0 + r);
-      float* s = scores + r0 * span + j0;
+      float* s = scores + r0 * kKvChunk + (j0 - c0);
       const float* const* key = rows + (j0 - c0);
       switch (nr) {
-        case 1: qk_row_tile<1>(q, key, j1 - j0, d, a.scale, s, span); break;
-        case 2: qk_row_tile<2>(q, key, j1 - j0, d, a.scale, s, span); break;
-        case 3: qk_row_tile<3>(q, key, j1 - j0, d, a.scale, s, span); break;
-        default: qk_row_tile<4>(q, key, j1 - j0, d, a.scale, s, span); break;
+        case 1: qk_row_tile<1>(q, key, j1 - j0, d, a.scale, s, kKvChunk); break;
+        case 2: qk_row_tile<2>(q, key, j1 - j0, d, a.scale, s, kKvChunk); break;
+        case 3: qk_row_tile<3>(q, key, j1 - j0, d, a.scale, s, kKvChunk); break;
+        default: qk_row_tile<4>(q, key, j1 - j0, d, a.scale, s, kKvChunk); break;
+      }
+      // Weights relative to each row's running max; zero for the keys of the tile's range
+      // that the row may not see; earlier output rescaled when the max grew.
+      for (std::int64_t r = r0; r < r0 + nr; ++r) {
+        const std::int64_t f = std::max(j0, row_first(r)), l = std::min(j1, row_last(r) + 1);
+        float* sr = scores + r * kKvChunk - c0;  // indexed by span position
+        for (std::int64_t j = j0; j < std::min(f, j1); ++j) sr[j] = 0.0f;
+        for (std::int64_t j = std::max(l, j0); j < j1; ++j) sr[j] = 0.0f;
+        if (f >= l) continue;
+        const float alpha = online_softmax_chunk<Tr>(sr + f, l - f, a.softcap, run_max[r], run_sum[r]);
+        if (alpha != 1.0f) scale<Tr>(out_row(r), alpha, d, out_row(r));
       }
     }
-  }
-  // Softmax over each row's own keys; zero weight for the rest of its tile's span.
-  for (std::int64_t r = 0; r < n_rows; ++r) {
-    const std::int64_t t0 = r - r % kRowTile, t1 = std::min<std::int64_t>(t0 + kRowTile, n_rows);
-    const std::int64_t f = row_first(r), l = row_last(r);
-    float* s = scores + r * span;
-    for (std::int64_t j = row_first(t0); j < f; ++j) s[j] = 0.0f;
-    for (std::int64_t j = l + 1; j <= row_last(t1 - 1); ++j) s[j] = 0.0f;
-    softmax<Tr>(s + f, l - f + 1, a.softcap);
-  }
-  for (std::int64_t r = 0; r < n_rows; ++r) {
-    float* o = out_row(r);
-    for (std::int64_t i = 0; i < d; i += 8) _mm256_storeu_ps(o + i, _mm256_setzero_ps());
-  }
-  // Weighted sums of V, one V chunk at a time.
-  for (std::int64_t c0 = 0; c0 < span; c0 += kKvChunk) {
-    const std::int64_t nc = std::min(kKvChunk, span - c0);
+    // Weighted sum of this chunk's V rows.
     stage_rows(a.v, f16, a.kv_row_stride, lo + c0, nc, a.ring, d, buf, rows);
     for (std::int64_t r0 = 0; r0 < n_rows; r0 += kRowTile) {
       const std::int64_t nr = std::min<std::int64_t>(kRowTile, n_rows - r0);
@@ -172,7 +203,7 @@ void attention_block(const AttentionBlockArgs& a) {
       const float* p[kRowTile];
       float* o[kRowTile];
       for (std::int64_t r = 0; r < nr; ++r) {
-        p[r] = scores + (r0 + r) * span + j0;
+        p[r] = scores + (r0 + r) * kKvChunk + (j0 - c0);
         o[r] = out_row(r0 + r);
       }
       const float* const* val = rows + (j0 - c0);
@@ -184,6 +215,7 @@ void attention_block(const AttentionBlockArgs& a) {
       }
     }
   }
+  for (std::int64_t r = 0; r < n_rows; ++r) scale<Tr>(out_row(r), 1.0f / run_sum[r], d, out_row(r));
 }
 
 }  // namespace SLM_SIMD_ISA_NS

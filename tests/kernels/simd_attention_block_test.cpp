@@ -3,7 +3,7 @@
 // computes it (causal, optionally windowed, ring rows). Covers F32 and F16 caches, ring wrap,
 // sliding windows shorter and longer than the context, soft-cap, head_dim 8..256 (every column
 // tail of the P.V tiles), n_q 1..8, token counts that leave ragged row tiles, and spans of
-// several staged key chunks. Outputs are convex combinations of V rows: bound 2e-5 * max|v|.
+// several staged key chunks, with broad and peaked weights. Outputs are convex combinations of V rows: bound 2e-5 * max|v|.
 
 #include <gtest/gtest.h>
 
@@ -77,12 +77,15 @@ TEST_P(SimdAttentionBlock, MatchesSingleQueryReferencePerToken) {
       {3, 2, 256, 1023, 512, 514, 0.f}, // window-limited span crossing the ring's end
   };
   std::normal_distribution<float> nd(0.0f, 1.0f);
+  // q magnitude 1: broad weights; 6: peaked ones, whose running max (the online softmax's
+  // rescaling) changes often.
+  for (float qmag : {1.0f, 6.0f})
   for (DType kv_type : {DType::F32, DType::F16}) {
     for (const Case& c : cases) {
       const Cache cache = random_cache(kv_type, c.ring, c.head_dim, rng_);
       const std::int64_t row_len = c.n_q * c.head_dim, stride = row_len + 8;  // padded token rows
       std::vector<float> q(static_cast<std::size_t>(c.n_tok * stride));
-      for (auto& x : q) x = nd(rng_);
+      for (auto& x : q) x = qmag * nd(rng_);
       const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
       const float kCanary = 12345.0f;
       std::vector<float> want(q.size(), kCanary), got(q.size(), kCanary);
@@ -107,7 +110,7 @@ TEST_P(SimdAttentionBlock, MatchesSingleQueryReferencePerToken) {
           continue;
         }
         ASSERT_NEAR(got[i], want[i], 2e-5f * cache.vmax)
-            << "kv " << dtype_name(kv_type) << " n_tok " << c.n_tok << " n_q " << c.n_q << " dim " << c.head_dim
+            << "q x" << qmag << " kv " << dtype_name(kv_type) << " n_tok " << c.n_tok << " n_q " << c.n_q << " dim " << c.head_dim
             << " pos0 " << c.pos0 << " window " << c.window << " at token " << std::int64_t(i) / stride << " elem "
             << std::int64_t(i) % stride;
       }
