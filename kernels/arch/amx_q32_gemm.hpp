@@ -1,7 +1,7 @@
 #pragma once
 // The 32-element formats (Q8_0, Q4_0, Q5_0 x Q8_0; Q4_1 x Q8_1) on AMX-INT8 for batches of 16
 // or more rows (included by table_amx.cpp only). Roles as in amx_kquant_gemm.hpp: A = 16
-// activation rows x 32 bytes straight from the Q8 rows (row stride = the activation row), B =
+// activation rows x 32 bytes (packed per batch chunk and segment), B =
 // 16 weight rows of one block in the VNNI layout (8 rows x 64 bytes), C = 16 batch rows x 16
 // weight rows.
 //
@@ -11,9 +11,7 @@
 // minimum from the Q8_1 sum s); no offset correction is needed. Two C tiles alternate between
 // consecutive blocks so the tile unit works on one while the vector code scales the other.
 //
-// Loop: batch chunks of kAmxBatch rows; 16-row weight panels; segments of kQ32Seg blocks whose
-// weights are unpacked once (16 KiB) and reused by every batch tile; per batch tile the 16
-// accumulator rows stay in zmm over the segment. Stack use: ~70 KiB.
+// Loop: see matmul_q32_amx.
 
 #include <immintrin.h>
 
@@ -69,30 +67,61 @@ inline void q32_unpack(const Matrix& w, std::int64_t p, int nr, std::int64_t ib0
   }
 }
 
-// acc[i] += C[i] * d_w * d_a(i) (+ m_w * s_a(i)) for the 16 rows of a tile; blk = the tile's
-// activation block of row 0, row stride st (rows past the batch are zero blocks).
+// A chunk of activation rows for one segment, packed as A tiles (rows past the batch are zero):
+// the tile loads read contiguous memory and the scales are floats, ready to broadcast.
+struct Q32Acts {
+  alignas(64) std::int8_t a[kAmxBatch / 16][kQ32Seg][16][32];  // [batch tile][block][row][element]
+  alignas(64) float d[kAmxBatch / 16][kQ32Seg][16];             // d_a
+  alignas(64) float s[kAmxBatch / 16][kQ32Seg][16];             // Q8_1's s (Q4_1 only)
+};
+
+// Packs activation rows [b0, b0 + nbc) of blocks [ib0, ib0 + ns).
 template <class P>
-inline void q32_post(const std::int32_t (*c)[16], const unsigned char* blk, std::size_t st, const float* dw,
-                     const float* mw, __m512* acc) noexcept {
+inline void q32_pack(const unsigned char* x, std::size_t act_row, std::int64_t b0, std::int64_t nbc, std::int64_t ib0,
+                     std::int64_t ns, Q32Acts& pa) noexcept {
   using AB = typename P::AB;
-  const __m512 d = _mm512_load_ps(dw);
-  for (int i = 0; i < 16; ++i) {
-    const auto* a = reinterpret_cast<const AB*>(blk + i * st);
-    const __m512 f = _mm512_cvtepi32_ps(_mm512_load_si512(c[i]));
-    acc[i] = _mm512_fmadd_ps(f, _mm512_mul_ps(d, _mm512_set1_ps(_cvtsh_ss(a->d))), acc[i]);
-    if constexpr (P::kMin) acc[i] = _mm512_fmadd_ps(_mm512_load_ps(mw), _mm512_set1_ps(_cvtsh_ss(a->s)), acc[i]);
+  const std::int64_t nt = (nbc + 15) / 16;
+  for (std::int64_t b = 0; b < 16 * nt; ++b) {
+    const std::int64_t t = b / 16, i = b % 16;
+    const auto* row = reinterpret_cast<const AB*>(x + static_cast<std::size_t>(b0 + b) * act_row) + ib0;
+    for (std::int64_t j = 0; j < ns; ++j) {
+      if (b >= nbc) {
+        _mm256_store_si256(reinterpret_cast<__m256i*>(pa.a[t][j][i]), _mm256_setzero_si256());
+        pa.d[t][j][i] = 0.0f;
+        pa.s[t][j][i] = 0.0f;
+        continue;
+      }
+      _mm256_store_si256(reinterpret_cast<__m256i*>(pa.a[t][j][i]),
+                         _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row[j].qs)));
+      pa.d[t][j][i] = _cvtsh_ss(row[j].d);
+      if constexpr (P::kMin) pa.s[t][j][i] = _cvtsh_ss(row[j].s);
+    }
   }
 }
 
-// Needs batch >= 1 and valid shapes; meant for batch >= 16.
+// acc[i] += C[i] * d_w * d_a(i) (+ m_w * s_a(i)) for the 16 rows of a tile (rows past the batch
+// have d_a = s_a = 0).
+template <class P>
+inline void q32_post(const std::int32_t (*c)[16], const float* da, const float* sa, const float* dw, const float* mw,
+                     __m512* acc) noexcept {
+  const __m512 d = _mm512_load_ps(dw);
+  for (int i = 0; i < 16; ++i) {
+    const __m512 f = _mm512_cvtepi32_ps(_mm512_load_si512(c[i]));
+    acc[i] = _mm512_fmadd_ps(f, _mm512_mul_ps(d, _mm512_set1_ps(da[i])), acc[i]);
+    if constexpr (P::kMin) acc[i] = _mm512_fmadd_ps(_mm512_load_ps(mw), _mm512_set1_ps(sa[i]), acc[i]);
+  }
+}
+
+// Needs batch >= 1 and valid shapes; meant for batch >= 16. Blocking as in matmul_k_amx: batch
+// chunks; segments of kQ32Seg blocks, packed; every 16-row weight panel over the packed
+// activations, its weights unpacked once per segment; partial sums to y between segments.
+// Within a batch tile the 16 accumulator rows stay in zmm over the segment. Stack: ~265 KiB.
 template <class P>
 void matmul_q32_amx(const Matrix& w, const void* xq, std::int64_t batch, float* y, std::int64_t ldy, std::int64_t r0,
                     std::int64_t r1) {
   using AB = typename P::AB;
-  constexpr std::size_t kAB = sizeof(AB);
-  constexpr std::size_t kQs = offsetof(AB, qs);
   const std::int64_t nb = w.k / 32;
-  const std::size_t act_row = static_cast<std::size_t>(nb) * kAB;
+  const std::size_t act_row = static_cast<std::size_t>(nb) * sizeof(AB);
   const auto* x = static_cast<const unsigned char*>(xq);
   TileConfig cfg;
   for (int t = 0; t < 2; ++t) {  // A: 16 batch rows x 32 bytes
@@ -108,35 +137,30 @@ void matmul_q32_amx(const Matrix& w, const void* xq, std::int64_t batch, float* 
     cfg.colsb[t] = 64;
   }
   tile_config(cfg);
+  alignas(64) Q32Acts pa;
   alignas(64) Q32Panel qp;
-  alignas(64) float acc[kAmxBatch][16];
   alignas(64) std::int32_t cbuf[2][16][16];
-  alignas(64) unsigned char pad[16][kQ32Seg * kAB];  // a partial batch tile's segment, zero rows
+  alignas(64) float acc[16][16];
   for (std::int64_t bc = 0; bc < batch; bc += kAmxBatch) {
     const std::int64_t nbc = batch - bc < kAmxBatch ? batch - bc : kAmxBatch;
-    for (std::int64_t p = r0; p < r1; p += 16) {
-      const int nr = static_cast<int>(r1 - p < 16 ? r1 - p : 16);
-      std::memset(acc, 0, sizeof(float) * 16 * static_cast<std::size_t>(nbc));
-      for (std::int64_t ib0 = 0; ib0 < nb; ib0 += kQ32Seg) {
-        const std::int64_t ib1 = nb - ib0 < kQ32Seg ? nb : ib0 + kQ32Seg;
-        const std::int64_t ns = ib1 - ib0;
+    for (std::int64_t ib0 = 0; ib0 < nb; ib0 += kQ32Seg) {
+      const std::int64_t ib1 = nb - ib0 < kQ32Seg ? nb : ib0 + kQ32Seg;
+      const std::int64_t ns = ib1 - ib0;
+      q32_pack<P>(x, act_row, bc, nbc, ib0, ns, pa);
+      for (std::int64_t p = r0; p < r1; p += 16) {
+        const int nr = static_cast<int>(r1 - p < 16 ? r1 - p : 16);
         q32_unpack<P>(w, p, nr, ib0, ib1, qp);
         for (std::int64_t bt = 0; bt < nbc; bt += 16) {
+          const std::int64_t t = bt / 16;
           const int nv = static_cast<int>(nbc - bt < 16 ? nbc - bt : 16);
-          const unsigned char* src = x + static_cast<std::size_t>(bc + bt) * act_row + static_cast<std::size_t>(ib0) * kAB;
-          std::size_t st = act_row;
-          if (nv < 16) {
-            std::memset(pad, 0, sizeof(pad));
-            for (int i = 0; i < nv; ++i) std::memcpy(pad[i], src + i * act_row, static_cast<std::size_t>(ns) * kAB);
-            src = pad[0];
-            st = sizeof(pad[0]);
-          }
+          if (ib0 > 0)
+            for (int i = 0; i < nv; ++i) _mm_prefetch(reinterpret_cast<const char*>(y + (bc + bt + i) * ldy + p), _MM_HINT_T0);
           __m512 a[16];
           for (int i = 0; i < 16; ++i) a[i] = _mm512_setzero_ps();
           for (std::int64_t j = 0; j < ns; j += 2) {
             const bool two = j + 1 < ns;
             SLM_TILE_ZERO(4);
-            SLM_TILE_LOAD(0, src + j * kAB + kQs, st);
+            SLM_TILE_LOAD(0, pa.a[t][j], 32);
             SLM_TILE_LOAD(2, qp.b[j], 64);
             if constexpr (P::kMin) {
               SLM_TILE_DPBSUD(4, 0, 2);
@@ -145,7 +169,7 @@ void matmul_q32_amx(const Matrix& w, const void* xq, std::int64_t batch, float* 
             }
             if (two) {
               SLM_TILE_ZERO(5);
-              SLM_TILE_LOAD(1, src + (j + 1) * kAB + kQs, st);
+              SLM_TILE_LOAD(1, pa.a[t][j + 1], 32);
               SLM_TILE_LOAD(3, qp.b[j + 1], 64);
               if constexpr (P::kMin) {
                 SLM_TILE_DPBSUD(5, 1, 3);
@@ -154,16 +178,16 @@ void matmul_q32_amx(const Matrix& w, const void* xq, std::int64_t batch, float* 
               }
             }
             SLM_TILE_STORE(4, cbuf[0], 64);
-            q32_post<P>(cbuf[0], src + j * kAB, st, qp.dw[j], qp.mw[j], a);
+            q32_post<P>(cbuf[0], pa.d[t][j], pa.s[t][j], qp.dw[j], qp.mw[j], a);
             if (two) {
               SLM_TILE_STORE(5, cbuf[1], 64);
-              q32_post<P>(cbuf[1], src + (j + 1) * kAB, st, qp.dw[j + 1], qp.mw[j + 1], a);
+              q32_post<P>(cbuf[1], pa.d[t][j + 1], pa.s[t][j + 1], qp.dw[j + 1], qp.mw[j + 1], a);
             }
           }
-          for (int i = 0; i < nv; ++i) _mm512_store_ps(acc[bt + i], _mm512_add_ps(_mm512_load_ps(acc[bt + i]), a[i]));
+          for (int i = 0; i < 16; ++i) _mm512_store_ps(acc[i], a[i]);
+          add_panel(acc, nv, bc + bt, p, nr, ib0 == 0, y, ldy);
         }
       }
-      store_panel(acc, nbc, bc, p, nr, y, ldy);
     }
   }
   tile_release();

@@ -75,12 +75,17 @@ inline void transpose16x16_epi32(__m512i r[16]) noexcept {
   }
 }
 
-// Writes acc (16 floats of weight rows p..p+15 per batch row, acc[b][16]) to y for batch rows
-// [b0, b0 + nb) and the first nr rows: one masked 16-float store per batch row.
-inline void store_panel(const float (*acc)[16], std::int64_t nb, std::int64_t b0, std::int64_t p, int nr, float* y,
-                        std::int64_t ldy) noexcept {
+// Adds (first segment: stores) the accumulators acc[b][16] of batch rows [b0, b0 + nv) and weight
+// rows [p, p + nr) into y.
+inline void add_panel(const float (*acc)[16], int nv, std::int64_t b0, std::int64_t p, int nr, bool first, float* y,
+                      std::int64_t ldy) noexcept {
   const auto m = static_cast<__mmask16>((1u << nr) - 1);
-  for (std::int64_t b = 0; b < nb; ++b) _mm512_mask_storeu_ps(y + (b0 + b) * ldy + p, m, _mm512_load_ps(acc[b]));
+  for (int b = 0; b < nv; ++b) {
+    float* dst = y + (b0 + b) * ldy + p;
+    __m512 v = _mm512_load_ps(acc[b]);
+    if (!first) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, dst));
+    _mm512_mask_storeu_ps(dst, m, v);
+  }
 }
 
 }  // namespace slm::kernels::arch::amx

@@ -4,9 +4,11 @@
 // the OS (XCR0) and obtained the tile-data permission from the kernel.
 
 // GCC 12's AVX-512 intrinsic headers initialise their "undefined" vectors from themselves
-// (`__m512 __Y = __Y;`), which -Wmaybe-uninitialized reports at every inlined use.
+// (`__m512 __Y = __Y;`), which -Wmaybe-uninitialized (and, for the shuffles of the tile
+// transpose, -Wuninitialized) reports at every inlined use.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 #include <immintrin.h>
