@@ -35,60 +35,89 @@ inline constexpr int kRowTile = 4;            // query rows per register tile
 inline constexpr int kKeyTile = 3;            // keys per QK^T register tile
 inline constexpr int kColTile = 3;            // 8-column vectors per P.V register tile
 
-// S[r][k] (r < NR, k < NK) = scale * q[r] . key[k] over d columns (d % 8 == 0).
-template <int NR, int NK>
+// The float vector the tiles compute with: 8 lanes everywhere, 16 on AVX-512 translation units
+// when head_dim allows (the tiles have no ragged columns).
+struct Vec8 {
+  using T = __m256;
+  static constexpr int kLanes = 8;
+  static T zero() noexcept { return _mm256_setzero_ps(); }
+  static T load(const float* p) noexcept { return _mm256_loadu_ps(p); }
+  static void store(float* p, T v) noexcept { _mm256_storeu_ps(p, v); }
+  static T bcast(const float* p) noexcept { return _mm256_broadcast_ss(p); }
+  static T fma(T a, T b, T c) noexcept { return _mm256_fmadd_ps(a, b, c); }
+  static float sum(T v) noexcept { return hsum8_a(v); }
+};
+#ifdef __AVX512F__
+struct Vec16 {
+  using T = __m512;
+  static constexpr int kLanes = 16;
+  static T zero() noexcept { return _mm512_setzero_ps(); }
+  static T load(const float* p) noexcept { return _mm512_loadu_ps(p); }
+  static void store(float* p, T v) noexcept { _mm512_storeu_ps(p, v); }
+  static T bcast(const float* p) noexcept { return _mm512_set1_ps(*p); }
+  static T fma(T a, T b, T c) noexcept { return _mm512_fmadd_ps(a, b, c); }
+  static float sum(T v) noexcept {
+    return hsum8_a(_mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
+  }
+};
+#endif
+
+// S[r][k] (r < NR, k < NK) = scale * q[r] . key[k] over d columns (d % V::kLanes == 0).
+template <class V, int NR, int NK>
 inline void qk_tile(const float* const* q, const float* const* key, std::int64_t d, float scale, float* s,
                     std::int64_t lds) noexcept {
-  __m256 acc[NR][NK];
+  typename V::T acc[NR][NK];
   for (int r = 0; r < NR; ++r)
-    for (int k = 0; k < NK; ++k) acc[r][k] = _mm256_setzero_ps();
-  for (std::int64_t i = 0; i < d; i += 8) {
-    __m256 kv[NK];
-    for (int k = 0; k < NK; ++k) kv[k] = _mm256_loadu_ps(key[k] + i);
+    for (int k = 0; k < NK; ++k) acc[r][k] = V::zero();
+  for (std::int64_t i = 0; i < d; i += V::kLanes) {
+    typename V::T kv[NK];
+    for (int k = 0; k < NK; ++k) kv[k] = V::load(key[k] + i);
     for (int r = 0; r < NR; ++r) {
-      const __m256 qv = _mm256_loadu_ps(q[r] + i);
-      for (int k = 0; k < NK; ++k) acc[r][k] = _mm256_fmadd_ps(qv, kv[k], acc[r][k]);
+      const typename V::T qv = V::load(q[r] + i);
+      for (int k = 0; k < NK; ++k) acc[r][k] = V::fma(qv, kv[k], acc[r][k]);
     }
   }
   for (int r = 0; r < NR; ++r)
-    for (int k = 0; k < NK; ++k) s[r * lds + k] = scale * hsum8_a(acc[r][k]);
+    for (int k = 0; k < NK; ++k) s[r * lds + k] = scale * V::sum(acc[r][k]);
 }
 
-template <int NR>
+template <class V, int NR>
 inline void qk_row_tile(const float* const* q, const float* const* key, std::int64_t nk, std::int64_t d, float scale,
                         float* s, std::int64_t lds) noexcept {
   std::int64_t j = 0;
-  for (; j + kKeyTile <= nk; j += kKeyTile) qk_tile<NR, kKeyTile>(q, key + j, d, scale, s + j, lds);
-  if (nk - j == 2) qk_tile<NR, 2>(q, key + j, d, scale, s + j, lds);
-  else if (nk - j == 1) qk_tile<NR, 1>(q, key + j, d, scale, s + j, lds);
+  for (; j + kKeyTile <= nk; j += kKeyTile) qk_tile<V, NR, kKeyTile>(q, key + j, d, scale, s + j, lds);
+  if (nk - j == 2) qk_tile<V, NR, 2>(q, key + j, d, scale, s + j, lds);
+  else if (nk - j == 1) qk_tile<V, NR, 1>(q, key + j, d, scale, s + j, lds);
 }
 
-// out[r][col + 8c ...] += sum_{j < nj} p[r][j] * val[j][col + 8c ...]  (r < NR, c < NC).
-template <int NR, int NC>
+// out[r][col + w c ...] += sum_{j < nj} p[r][j] * val[j][col + w c ...]  (r < NR, c < NC, w lanes).
+template <class V, int NR, int NC>
 inline void pv_tile(const float* const* p, const float* const* val, std::int64_t nj, float* const* out,
                     std::int64_t col) noexcept {
-  __m256 acc[NR][NC];
+  constexpr int w = V::kLanes;
+  typename V::T acc[NR][NC];
   for (int r = 0; r < NR; ++r)
-    for (int c = 0; c < NC; ++c) acc[r][c] = _mm256_loadu_ps(out[r] + col + 8 * c);
+    for (int c = 0; c < NC; ++c) acc[r][c] = V::load(out[r] + col + w * c);
   for (std::int64_t j = 0; j < nj; ++j) {
-    __m256 vv[NC];
-    for (int c = 0; c < NC; ++c) vv[c] = _mm256_loadu_ps(val[j] + col + 8 * c);
+    typename V::T vv[NC];
+    for (int c = 0; c < NC; ++c) vv[c] = V::load(val[j] + col + w * c);
     for (int r = 0; r < NR; ++r) {
-      const __m256 pr = _mm256_broadcast_ss(p[r] + j);
-      for (int c = 0; c < NC; ++c) acc[r][c] = _mm256_fmadd_ps(pr, vv[c], acc[r][c]);
+      const typename V::T pr = V::bcast(p[r] + j);
+      for (int c = 0; c < NC; ++c) acc[r][c] = V::fma(pr, vv[c], acc[r][c]);
     }
   }
   for (int r = 0; r < NR; ++r)
-    for (int c = 0; c < NC; ++c) _mm256_storeu_ps(out[r] + col + 8 * c, acc[r][c]);
+    for (int c = 0; c < NC; ++c) V::store(out[r] + col + w * c, acc[r][c]);
 }
 
-template <int NR>
+template <class V, int NR>
 inline void pv_row_tile(const float* const* p, const float* const* val, std::int64_t nj, float* const* out,
                         std::int64_t d) noexcept {
+  constexpr int w = V::kLanes;
   std::int64_t col = 0;
-  for (; col + 8 * kColTile <= d; col += 8 * kColTile) pv_tile<NR, kColTile>(p, val, nj, out, col);
-  if (d - col == 16) pv_tile<NR, 2>(p, val, nj, out, col);
-  else if (d - col == 8) pv_tile<NR, 1>(p, val, nj, out, col);
+  for (; col + w * kColTile <= d; col += w * kColTile) pv_tile<V, NR, kColTile>(p, val, nj, out, col);
+  if (d - col == 2 * w) pv_tile<V, NR, 2>(p, val, nj, out, col);
+  else if (d - col == w) pv_tile<V, NR, 1>(p, val, nj, out, col);
 }
 
 // Pointers to the n float rows of key positions first_pos.. (cache rows wrap modulo ring):
@@ -134,13 +163,10 @@ inline float online_softmax_chunk(float* s, std::int64_t n, float softcap, float
   return alpha;
 }
 
-template <class Tr>
-void attention_block(const AttentionBlockArgs& a) {
+template <class Tr, class V>
+void attention_block_with(const AttentionBlockArgs& a) {
   const std::int64_t lo = a.window > 0 ? std::max<std::int64_t>(0, a.pos0 - a.window + 1) : 0;
   const std::int64_t span = a.pos0 + a.n_tok - lo;  // keys [lo, lo + span)
-  const bool ok = (a.kv_type == DType::F32 || a.kv_type == DType::F16) && a.n_tok > 0 && a.n_q > 0 &&
-                  a.pos0 >= 0 && a.window >= 0 && a.head_dim > 0 && a.head_dim % 8 == 0 && a.ring >= span;
-  if (!ok) return ref::attention_block(a);
   const bool f16 = a.kv_type == DType::F16;
   const std::int64_t d = a.head_dim, n_rows = a.n_tok * a.n_q;
   float* const scores = a.scratch;                 // [n_rows][kKvChunk] scores of one chunk
@@ -177,10 +203,10 @@ void attention_block(const AttentionBlockArgs& a) {
       float* s = scores + r0 * kKvChunk + (j0 - c0);
       const float* const* key = rows + (j0 - c0);
       switch (nr) {
-        case 1: qk_row_tile<1>(q, key, j1 - j0, d, a.scale, s, kKvChunk); break;
-        case 2: qk_row_tile<2>(q, key, j1 - j0, d, a.scale, s, kKvChunk); break;
-        case 3: qk_row_tile<3>(q, key, j1 - j0, d, a.scale, s, kKvChunk); break;
-        default: qk_row_tile<4>(q, key, j1 - j0, d, a.scale, s, kKvChunk); break;
+        case 1: qk_row_tile<V, 1>(q, key, j1 - j0, d, a.scale, s, kKvChunk); break;
+        case 2: qk_row_tile<V, 2>(q, key, j1 - j0, d, a.scale, s, kKvChunk); break;
+        case 3: qk_row_tile<V, 3>(q, key, j1 - j0, d, a.scale, s, kKvChunk); break;
+        default: qk_row_tile<V, 4>(q, key, j1 - j0, d, a.scale, s, kKvChunk); break;
       }
       // Weights relative to each row's running max; zero for the keys of the tile's range
       // that the row may not see; earlier output rescaled when the max grew.
@@ -208,14 +234,27 @@ void attention_block(const AttentionBlockArgs& a) {
       }
       const float* const* val = rows + (j0 - c0);
       switch (nr) {
-        case 1: pv_row_tile<1>(p, val, j1 - j0, o, d); break;
-        case 2: pv_row_tile<2>(p, val, j1 - j0, o, d); break;
-        case 3: pv_row_tile<3>(p, val, j1 - j0, o, d); break;
-        default: pv_row_tile<4>(p, val, j1 - j0, o, d); break;
+        case 1: pv_row_tile<V, 1>(p, val, j1 - j0, o, d); break;
+        case 2: pv_row_tile<V, 2>(p, val, j1 - j0, o, d); break;
+        case 3: pv_row_tile<V, 3>(p, val, j1 - j0, o, d); break;
+        default: pv_row_tile<V, 4>(p, val, j1 - j0, o, d); break;
       }
     }
   }
   for (std::int64_t r = 0; r < n_rows; ++r) scale<Tr>(out_row(r), 1.0f / run_sum[r], d, out_row(r));
+}
+
+template <class Tr>
+void attention_block(const AttentionBlockArgs& a) {
+  const std::int64_t lo = a.window > 0 ? std::max<std::int64_t>(0, a.pos0 - a.window + 1) : 0;
+  const bool ok = (a.kv_type == DType::F32 || a.kv_type == DType::F16) && a.n_tok > 0 && a.n_q > 0 &&
+                  a.pos0 >= 0 && a.window >= 0 && a.head_dim > 0 && a.head_dim % 8 == 0 &&
+                  a.ring >= a.pos0 + a.n_tok - lo;
+  if (!ok) return ref::attention_block(a);
+#ifdef __AVX512F__
+  if (FloatBatch<Tr>::size == 16 && a.head_dim % 16 == 0) return attention_block_with<Tr, Vec16>(a);
+#endif
+  attention_block_with<Tr, Vec8>(a);
 }
 
 }  // namespace SLM_SIMD_ISA_NS
