@@ -5,11 +5,12 @@
 // taken in chunks of kKvChunk rows. Per chunk:
 //
 //   stage the K rows (F16 -> F32 once), S[r][j] = scale * q_r . k_j in register tiles of
-//   4 query rows x 3 keys (12 accumulators; each K vector load feeds 4 FMAs);
+//   4 query rows x 3 keys (8 lanes; 12 accumulators) or 4 x 6 (16 lanes on AVX-512);
 //   per row: soft-cap, then weights exp(s - m) against the row's running max m over the keys it
 //   may see (causal/window range), zeros for the rest; when m grows, the row's running sum and
 //   output so far are rescaled by exp(m_old - m_new);
-//   stage the V rows, out[r] += sum_j w[r][j] v_j in tiles of 4 rows x 24 columns.
+//   stage the V rows, out[r] += sum_j w[r][j] v_j in tiles of 4 rows x 3 vectors (4 x 4 on
+//   AVX-512).
 //
 // and finally out[r] /= sum. Every K and V row is thus read (and converted) once per block
 // instead of once per token, scores never leave L1, and scratch does not grow with the context.
@@ -32,14 +33,15 @@ inline namespace SLM_SIMD_ISA_NS {
 inline constexpr std::int64_t kKvChunk = 32;  // keys staged at a time (32 x 256 floats = 32 KiB)
 static_assert(kKvChunk == 32, "attention_block_scratch (kernels.hpp) budgets 32-key chunks");
 inline constexpr int kRowTile = 4;            // query rows per register tile
-inline constexpr int kKeyTile = 3;            // keys per QK^T register tile
-inline constexpr int kColTile = 3;            // 8-column vectors per P.V register tile
 
 // The float vector the tiles compute with: 8 lanes everywhere, 16 on AVX-512 translation units
 // when head_dim allows (the tiles have no ragged columns).
 struct Vec8 {
   using T = __m256;
   static constexpr int kLanes = 8;
+  // 16 registers: 4 x 3 accumulators plus the operands.
+  static constexpr int kKeyTile = 3;  // keys per QK^T register tile
+  static constexpr int kColTile = 3;  // vectors per P.V register tile
   static T zero() noexcept { return _mm256_setzero_ps(); }
   static T load(const float* p) noexcept { return _mm256_loadu_ps(p); }
   static void store(float* p, T v) noexcept { _mm256_storeu_ps(p, v); }
@@ -51,6 +53,10 @@ struct Vec8 {
 struct Vec16 {
   using T = __m512;
   static constexpr int kLanes = 16;
+  // 32 registers: 4 x 6 and 4 x 4 accumulators, so that loads stay below the FMAs (only two
+  // ports load 512 bits).
+  static constexpr int kKeyTile = 6;
+  static constexpr int kColTile = 4;
   static T zero() noexcept { return _mm512_setzero_ps(); }
   static T load(const float* p) noexcept { return _mm512_loadu_ps(p); }
   static void store(float* p, T v) noexcept { _mm512_storeu_ps(p, v); }
@@ -64,7 +70,7 @@ struct Vec16 {
 
 // S[r][k] (r < NR, k < NK) = scale * q[r] . key[k] over d columns (d % V::kLanes == 0).
 template <class V, int NR, int NK>
-inline void qk_tile(const float* const* q, const float* const* key, std::int64_t d, float scale, float* s,
+[[gnu::always_inline]] inline void qk_tile(const float* const* q, const float* const* key, std::int64_t d, float scale, float* s,
                     std::int64_t lds) noexcept {
   typename V::T acc[NR][NK];
   for (int r = 0; r < NR; ++r)
@@ -85,14 +91,20 @@ template <class V, int NR>
 inline void qk_row_tile(const float* const* q, const float* const* key, std::int64_t nk, std::int64_t d, float scale,
                         float* s, std::int64_t lds) noexcept {
   std::int64_t j = 0;
-  for (; j + kKeyTile <= nk; j += kKeyTile) qk_tile<V, NR, kKeyTile>(q, key + j, d, scale, s + j, lds);
-  if (nk - j == 2) qk_tile<V, NR, 2>(q, key + j, d, scale, s + j, lds);
-  else if (nk - j == 1) qk_tile<V, NR, 1>(q, key + j, d, scale, s + j, lds);
+  for (; j + V::kKeyTile <= nk; j += V::kKeyTile) qk_tile<V, NR, V::kKeyTile>(q, key + j, d, scale, s + j, lds);
+  switch (nk - j) {  // the key tile's tail (kKeyTile <= 6)
+    case 5: qk_tile<V, NR, 5>(q, key + j, d, scale, s + j, lds); break;
+    case 4: qk_tile<V, NR, 4>(q, key + j, d, scale, s + j, lds); break;
+    case 3: qk_tile<V, NR, 3>(q, key + j, d, scale, s + j, lds); break;
+    case 2: qk_tile<V, NR, 2>(q, key + j, d, scale, s + j, lds); break;
+    case 1: qk_tile<V, NR, 1>(q, key + j, d, scale, s + j, lds); break;
+    default: break;
+  }
 }
 
 // out[r][col + w c ...] += sum_{j < nj} p[r][j] * val[j][col + w c ...]  (r < NR, c < NC, w lanes).
 template <class V, int NR, int NC>
-inline void pv_tile(const float* const* p, const float* const* val, std::int64_t nj, float* const* out,
+[[gnu::always_inline]] inline void pv_tile(const float* const* p, const float* const* val, std::int64_t nj, float* const* out,
                     std::int64_t col) noexcept {
   constexpr int w = V::kLanes;
   typename V::T acc[NR][NC];
@@ -115,9 +127,13 @@ inline void pv_row_tile(const float* const* p, const float* const* val, std::int
                         std::int64_t d) noexcept {
   constexpr int w = V::kLanes;
   std::int64_t col = 0;
-  for (; col + w * kColTile <= d; col += w * kColTile) pv_tile<V, NR, kColTile>(p, val, nj, out, col);
-  if (d - col == 2 * w) pv_tile<V, NR, 2>(p, val, nj, out, col);
-  else if (d - col == w) pv_tile<V, NR, 1>(p, val, nj, out, col);
+  for (; col + w * V::kColTile <= d; col += w * V::kColTile) pv_tile<V, NR, V::kColTile>(p, val, nj, out, col);
+  switch ((d - col) / w) {  // the column tile's tail (kColTile <= 4)
+    case 3: pv_tile<V, NR, 3>(p, val, nj, out, col); break;
+    case 2: pv_tile<V, NR, 2>(p, val, nj, out, col); break;
+    case 1: pv_tile<V, NR, 1>(p, val, nj, out, col); break;
+    default: break;
+  }
 }
 
 // Pointers to the n float rows of key positions first_pos.. (cache rows wrap modulo ring):
@@ -147,16 +163,23 @@ inline float online_softmax_chunk(float* s, std::int64_t n, float softcap, float
     const B cap(softcap), inv(1.0f / softcap), masked(-INFINITY);
     map1<Tr>(s, n, s, [cap, inv, masked](auto v) { return xsimd::select(v == masked, v, cap * xsimd::tanh(v * inv)); });
   }
-  float mc = m;
-  for (std::int64_t j = 0; j < n; ++j) mc = s[j] > mc ? s[j] : mc;
+  // Max and sum over lanes first: a scalar loop would be one long dependency chain per row.
+  constexpr std::int64_t w = B::size;
+  std::int64_t j = 0;
+  B vmax(m);
+  for (; j + w <= n; j += w) vmax = xsimd::max(vmax, B::load_unaligned(s + j));
+  float mc = hmax<Tr>(vmax);
+  for (; j < n; ++j) mc = s[j] > mc ? s[j] : mc;
   if (mc == -INFINITY) {  // everything so far masked: nothing to weigh yet
-    for (std::int64_t j = 0; j < n; ++j) s[j] = 0.0f;
+    for (j = 0; j < n; ++j) s[j] = 0.0f;
     return 1.0f;
   }
   const B bm(mc);
   map1<Tr>(s, n, s, [bm](auto v) { return xsimd::exp(v - bm); });
-  float sum = 0.0f;
-  for (std::int64_t j = 0; j < n; ++j) sum += s[j];
+  B vsum(0.0f);
+  for (j = 0; j + w <= n; j += w) vsum += B::load_unaligned(s + j);
+  float sum = hsum<Tr>(vsum);
+  for (; j < n; ++j) sum += s[j];
   const float alpha = m == -INFINITY ? 0.0f : (mc == m ? 1.0f : __builtin_expf(m - mc));
   m = mc;
   l = l * alpha + sum;

@@ -2,7 +2,7 @@
 // reference applied token by token, with each token's visible range computed as the KV cache
 // computes it (causal, optionally windowed, ring rows). Covers F32 and F16 caches, ring wrap,
 // sliding windows shorter and longer than the context, soft-cap, head_dim 8..256 (every column
-// tail of the P.V tiles), n_q 1..8, token counts that leave ragged row tiles, and spans of
+// tail of the 8- and 16-lane P.V tiles), n_q 1..8, token counts that leave ragged row tiles, and spans of
 // several staged key chunks, with broad and peaked weights. Outputs are convex combinations of V rows: bound 2e-5 * max|v|.
 
 #include <gtest/gtest.h>
@@ -75,6 +75,8 @@ TEST_P(SimdAttentionBlock, MatchesSingleQueryReferencePerToken) {
       {6, 7, 136, 40, 16, 21, 0.f},     // 7 heads (ragged row tiles), 16-column tail, exact ring
       {4, 5, 80, 2000, 0, 4096, 30.f},  // long span (63 chunks), 8-column tail
       {3, 2, 256, 1023, 512, 514, 0.f}, // window-limited span crossing the ring's end
+      {5, 2, 96, 70, 0, 128, 0.f},      // 16-lane column tiles: 4 + a tail of 2 vectors
+      {4, 3, 112, 33, 8, 11, 30.f},     // 4 + a tail of 3 vectors; window 8, ring of 11
   };
   std::normal_distribution<float> nd(0.0f, 1.0f);
   // q magnitude 1: broad weights; 6: peaked ones, whose running max (the online softmax's
