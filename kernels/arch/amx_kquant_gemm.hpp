@@ -24,7 +24,11 @@
 // product.) Three planes leave tile registers for one batch tile at a time (A, B_lo, B_hi,
 // B_min, 3 C); Q6_K takes two batch tiles at a time (A0, A1, B_lo, B_hi, 4 C).
 //
-// Stack use: KActs 196 KiB + KPanel 4 x 12 KiB + ~27 KiB = ~270 KiB (pool threads have 8 MiB).
+// Stack use: KActs 260 KiB + KPanel 2 x 12 KiB + ~22 KiB = ~305 KiB (kernels never allocate; the
+// pool threads, like the main thread, have 8 MiB stacks). Measured on Q4_K/Q6_K/Q8_0 4096x4096 and
+// Q8_0 896x4864 at batch 512, t1: batch chunks of 192 rows (KActs 196 KiB) took 1.35-2.8x the time
+// of chunks of 512 (each chunk re-reads and re-unpacks every weight); segments of 4 super-blocks
+// instead of 2 gained nothing (and need twice the stack); 1 super-block lost 20%.
 
 #include <immintrin.h>
 
@@ -43,8 +47,8 @@
 
 namespace slm::kernels::arch::amx {
 
-inline constexpr std::int64_t kAmxBatch = 192;  // batch rows per chunk (a multiple of 32)
-inline constexpr int kKSeg = 4;                  // super-blocks per segment (48 KiB of unpacked weights)
+inline constexpr std::int64_t kAmxBatch = 512;  // batch rows per chunk (a multiple of 32)
+inline constexpr int kKSeg = 2;                  // super-blocks per segment (24 KiB of unpacked weights)
 
 // One super-block of a 16-row weight panel, ready for the tiles.
 struct KPanel {
@@ -235,7 +239,7 @@ inline void k_pack(const unsigned char* x, std::size_t act_row, std::int64_t b0,
 // Needs batch >= 1 and valid shapes; meant for batch >= 16.
 //
 // Blocking (as a BLAS packs its operands): segments of kKSeg super-blocks; batch chunks of
-// kAmxBatch rows, whose activations for the segment are packed as A tiles (KActs, 192 KiB: L2,
+// kAmxBatch rows, whose activations for the segment are packed as A tiles (KActs, 260 KiB: L2,
 // contiguous) and then read by every 16-row weight panel of [r0, r1); per panel the segment's
 // weights are unpacked once (kKSeg x 12 KiB) and reused by every batch tile of the chunk.
 // Partial sums go to y between segments. Within a batch pair the tile products of super-block s

@@ -26,7 +26,7 @@
 
 namespace slm::kernels::arch::amx {
 
-inline constexpr std::int64_t kQ32Seg = 32;  // blocks per segment (even: blocks are unpacked in pairs)
+inline constexpr std::int64_t kQ32Seg = 16;  // blocks per segment (even: blocks are unpacked in pairs)
 
 struct Q32Panel {
   alignas(64) std::uint8_t b[kQ32Seg][8][64];  // B tile of each block
@@ -115,7 +115,8 @@ inline void q32_post(const std::int32_t (*c)[16], const float* da, const float* 
 // Needs batch >= 1 and valid shapes; meant for batch >= 16. Blocking as in matmul_k_amx: batch
 // chunks; segments of kQ32Seg blocks, packed; every 16-row weight panel over the packed
 // activations, its weights unpacked once per segment; partial sums to y between segments.
-// Within a batch tile the 16 accumulator rows stay in zmm over the segment. Stack: ~265 KiB.
+// Within a batch tile the 16 accumulator rows stay in zmm over the segment. Stack: Q32Acts
+// 320 KiB + ~12 KiB (see amx_kquant_gemm.hpp for the sizes' measurements).
 template <class P>
 void matmul_q32_amx(const Matrix& w, const void* xq, std::int64_t batch, float* y, std::int64_t ldy, std::int64_t r0,
                     std::int64_t r1) {

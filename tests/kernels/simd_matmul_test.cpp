@@ -5,7 +5,7 @@
 //    per-block float terms are summed differs, so |simd - ref| <= 1e-5 * sum_i |w_i x_i|.
 //  - matmul_f32: float dots (the reference sums in double): |simd - ref| <= 1e-5 * sum_i |w_i x_i|.
 // Shapes are ragged on purpose (row ranges not multiples of any tile, batch 1,2,3,7,8,33, the
-// prefill batches 16, 40, 64, 100 and the AMX tile edges 17, 33, 47, 300), and
+// prefill batches 16, 40, 64, 100 and the AMX tile edges 17, 33, 47, 300, 530), and
 // rows outside [r0, r1) must stay untouched.
 
 #include <gtest/gtest.h>
@@ -178,19 +178,19 @@ TEST_P(SimdMatmul, IntegerPathMatchesReferenceAtPrefillBatches) {
 }
 
 // Shapes aimed at the AMX level's tiling (16-row weight panels, 16-row batch tiles taken two at
-// a time, batch chunks of 256, 32-block segments for the 32-element formats), held out from the
-// shapes the kernels were written against: batch 17 and 33 (a lone partial tile), 47, 300 (past
-// one chunk, partial last tile); row ranges [5, 38) and [1, 20) (panels not aligned to 16, a
-// partial last panel); k = 4352 (17 super-blocks) and 4160 / 1056 (130 and 33 blocks: ragged
-// last segment with an odd block count).
+// a time, batch chunks of 512, segments of 2 super-blocks / 16 blocks), held out from the shapes
+// the kernels were written against: batch 17 and 33 (a lone partial tile), 47, 300 (partial last
+// tile), 530 (past one chunk); row ranges [5, 38) and [1, 20) (panels not aligned to 16, a
+// partial last panel); k = 4352 (17 super-blocks: a lone last one) and 4160 / 1056 (130 and 33
+// blocks: ragged last segment with an odd block count).
 TEST_P(SimdMatmul, IntegerPathMatchesReferenceAtTileEdges) {
   for (DType t : kQuantTypes) {
     const bool k256 = dtype_info(t).block_elems == 256;
     const std::vector<Shape> shapes = k256 ? std::vector<Shape>{{4352, 38, 5, 38}, {256, 20, 1, 20}}
                                            : std::vector<Shape>{{4160, 38, 5, 38}, {1056, 20, 1, 20}};
     for (const Shape& s : shapes) {
-      for (std::int64_t batch : {17, 33, 47, 300}) {
-        if (batch == 300 && s.k > 2048) continue;  // keeps the scalar reference's time down
+      for (std::int64_t batch : {17, 33, 47, 300, 530}) {
+        if (batch >= 300 && s.k > 2048) continue;  // keeps the scalar reference's time down
         const Problem p = make(t, s.k, s.n_rows, s.r0, s.r1, batch, rng_);
         std::vector<float> want(static_cast<std::size_t>(batch * s.n_rows), kSentinel), got = want;
         scalar().matmul_q8(p.m(), p.xq.data(), batch, want.data(), s.n_rows, s.r0, s.r1);
