@@ -63,15 +63,16 @@ struct Vec16 {
   static T bcast(const float* p) noexcept { return _mm512_set1_ps(*p); }
   static T fma(T a, T b, T c) noexcept { return _mm512_fmadd_ps(a, b, c); }
   static float sum(T v) noexcept {
-    return hsum8_a(_mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
+    const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+    return hsum8_a(_mm256_add_ps(_mm512_castps512_ps256(v), hi));
   }
 };
 #endif
 
 // S[r][k] (r < NR, k < NK) = scale * q[r] . key[k] over d columns (d % V::kLanes == 0).
 template <class V, int NR, int NK>
-[[gnu::always_inline]] inline void qk_tile(const float* const* q, const float* const* key, std::int64_t d, float scale, float* s,
-                    std::int64_t lds) noexcept {
+[[gnu::always_inline]] inline void qk_tile(const float* const* q, const float* const* key, std::int64_t d,
+                                           float scale, float* s, std::int64_t lds) noexcept {
   typename V::T acc[NR][NK];
   for (int r = 0; r < NR; ++r)
     for (int k = 0; k < NK; ++k) acc[r][k] = V::zero();
@@ -104,8 +105,8 @@ inline void qk_row_tile(const float* const* q, const float* const* key, std::int
 
 // out[r][col + w c ...] += sum_{j < nj} p[r][j] * val[j][col + w c ...]  (r < NR, c < NC, w lanes).
 template <class V, int NR, int NC>
-[[gnu::always_inline]] inline void pv_tile(const float* const* p, const float* const* val, std::int64_t nj, float* const* out,
-                    std::int64_t col) noexcept {
+[[gnu::always_inline]] inline void pv_tile(const float* const* p, const float* const* val, std::int64_t nj,
+                                           float* const* out, std::int64_t col) noexcept {
   constexpr int w = V::kLanes;
   typename V::T acc[NR][NC];
   for (int r = 0; r < NR; ++r)

@@ -2,8 +2,9 @@
 // reference applied token by token, with each token's visible range computed as the KV cache
 // computes it (causal, optionally windowed, ring rows). Covers F32 and F16 caches, ring wrap,
 // sliding windows shorter and longer than the context, soft-cap, head_dim 8..256 (every column
-// tail of the 8- and 16-lane P.V tiles), n_q 1..8, token counts that leave ragged row tiles, and spans of
-// several staged key chunks, with broad and peaked weights. Outputs are convex combinations of V rows: bound 2e-5 * max|v|.
+// tail of the 8- and 16-lane P.V tiles), n_q 1..8, token counts that leave ragged row tiles,
+// spans of several staged key chunks, broad and peaked weights. Outputs are convex combinations
+// of V rows, so the bound is absolute: 2e-5 * max|v|.
 
 #include <gtest/gtest.h>
 
@@ -112,7 +113,8 @@ TEST_P(SimdAttentionBlock, MatchesSingleQueryReferencePerToken) {
           continue;
         }
         ASSERT_NEAR(got[i], want[i], 2e-5f * cache.vmax)
-            << "q x" << qmag << " kv " << dtype_name(kv_type) << " n_tok " << c.n_tok << " n_q " << c.n_q << " dim " << c.head_dim
+            << "q x" << qmag << " kv " << dtype_name(kv_type) << " n_tok " << c.n_tok << " n_q " << c.n_q
+            << " dim " << c.head_dim
             << " pos0 " << c.pos0 << " window " << c.window << " at token " << std::int64_t(i) / stride << " elem "
             << std::int64_t(i) % stride;
       }
