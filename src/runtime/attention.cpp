@@ -1,48 +1,15 @@
 // Causal (optionally sliding-window) multi-head attention over the KV cache. GQA/MQA: query
 // head h reads KV head h / group, so each KV head serves `group` consecutive query heads.
 //
-// Decode (one token) runs the single-query kernel per KV head. Prefill runs the block kernel
-// on blocks of attention_block_tokens() consecutive tokens per KV head, so each K and V row is
-// read once per block instead of once per token.
+// The block kernel runs on blocks of attention_block_tokens() consecutive tokens per KV head,
+// so each K and V row is read once per block instead of once per token. Decode (one token) is a
+// block of one: as fast as the single-query kernel with an F16 cache and faster with F32 (its
+// 512-bit tiles on AVX-512), see docs/performance.md.
 #include "runtime/state.hpp"
 
 namespace slm::runtime {
 
-namespace {
-
-void attention_decode(State& s, std::int64_t il, std::int64_t pos) {
-  const std::int64_t hd = s.hp.head_dim, n_kv_head = s.hp.n_head_kv;
-  const std::int64_t group = s.hp.n_head / n_kv_head;
-  const std::size_t scratch_stride = s.scores.size() / std::size_t(s.pool.size());
-  const auto* keys = static_cast<const std::uint8_t*>(s.kv.keys(il));
-  const auto* values = static_cast<const std::uint8_t*>(s.kv.values(il));
-  const KvSpan span = s.kv.visible(il, pos);
-  s.pool.parallel_for(n_kv_head, [&](std::int64_t g0, std::int64_t g1, int t) {
-    for (std::int64_t g = g0; g < g1; ++g) {
-      kernels::AttentionArgs a{};
-      a.q = s.q.data() + g * group * hd;  // [group][hd]
-      a.n_q = group;
-      a.head_dim = hd;
-      a.k = keys + std::size_t(g) * s.kv.head_bytes();
-      a.v = values + std::size_t(g) * s.kv.head_bytes();
-      a.kv_type = s.kv.type();
-      a.kv_row_stride = s.kv.row_bytes();
-      a.first = span.first;
-      a.n_kv = span.n_kv;
-      a.ring = span.ring;
-      a.scale = s.hp.query_scale;
-      a.softcap = s.hp.attn_softcap;
-      a.out = s.att.data() + g * group * hd;  // [group][hd]
-      a.scratch = s.scores.data() + std::size_t(t) * scratch_stride;
-      s.k.attention(a);
-    }
-  });
-}
-
-}  // namespace
-
 void attention(State& s, std::int64_t il, std::int64_t n, std::int64_t pos0) {
-  if (n == 1) return attention_decode(s, il, pos0);
   const std::int64_t hd = s.hp.head_dim, n_kv_head = s.hp.n_head_kv;
   const std::int64_t group = s.hp.n_head / n_kv_head;
   const std::int64_t q_dim = s.hp.n_head * hd;
