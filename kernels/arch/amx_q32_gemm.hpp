@@ -9,7 +9,7 @@
 // scaled right after: y += d_w * d_a * C (+ m_w * s_a for Q4_1). The weights are signed for
 // tdpbssd (Q8_0 as stored, Q4_0 as q - 8, Q5_0 as q - 16), or unsigned for Q4_1 (tdpbsud, its
 // minimum from the Q8_1 sum s); no offset correction is needed. Two C tiles alternate between
-// consecutive blocks so the tile unit works on one while the vector code scales the other.
+// consecutive blocks so the tile unit works on one while the vector code scales an earlier one.
 //
 // Loop: see matmul_q32_amx.
 
@@ -140,7 +140,7 @@ void matmul_q32_amx(const Matrix& w, const void* xq, std::int64_t batch, float* 
   tile_config(cfg);
   alignas(64) Q32Acts pa;
   alignas(64) Q32Panel qp;
-  alignas(64) std::int32_t cbuf[2][16][16];
+  alignas(64) std::int32_t cbuf[3][16][16];
   alignas(64) float acc[16][16];
   for (std::int64_t bc = 0; bc < batch; bc += kAmxBatch) {
     const std::int64_t nbc = batch - bc < kAmxBatch ? batch - bc : kAmxBatch;
@@ -158,32 +158,40 @@ void matmul_q32_amx(const Matrix& w, const void* xq, std::int64_t batch, float* 
             for (int i = 0; i < nv; ++i) _mm_prefetch(reinterpret_cast<const char*>(y + (bc + bt + i) * ldy + p), _MM_HINT_T0);
           __m512 a[16];
           for (int i = 0; i < 16; ++i) a[i] = _mm512_setzero_ps();
-          for (std::int64_t j = 0; j < ns; j += 2) {
-            const bool two = j + 1 < ns;
-            SLM_TILE_ZERO(4);
-            SLM_TILE_LOAD(0, pa.a[t][j], 32);
-            SLM_TILE_LOAD(2, qp.b[j], 64);
-            if constexpr (P::kMin) {
-              SLM_TILE_DPBSUD(4, 0, 2);
-            } else {
-              SLM_TILE_DPBSSD(4, 0, 2);
-            }
-            if (two) {
-              SLM_TILE_ZERO(5);
-              SLM_TILE_LOAD(1, pa.a[t][j + 1], 32);
-              SLM_TILE_LOAD(3, qp.b[j + 1], 64);
-              if constexpr (P::kMin) {
-                SLM_TILE_DPBSUD(5, 1, 3);
+          // Software pipeline, two blocks deep: iteration j issues the tile product of block j
+          // (tiles of parity j & 1), stores the C of block j - 1 and scales the C of block j - 2,
+          // stored one iteration earlier. Storing a C tile and loading it into zmm right away
+          // stalled on the tile product and the store (~1/3 of the time in perf).
+          for (std::int64_t j = 0; j < ns + 2; ++j) {
+            if (j < ns) {
+              if (j & 1) {
+                SLM_TILE_ZERO(5);
+                SLM_TILE_LOAD(1, pa.a[t][j], 32);
+                SLM_TILE_LOAD(3, qp.b[j], 64);
+                if constexpr (P::kMin) {
+                  SLM_TILE_DPBSUD(5, 1, 3);
+                } else {
+                  SLM_TILE_DPBSSD(5, 1, 3);
+                }
               } else {
-                SLM_TILE_DPBSSD(5, 1, 3);
+                SLM_TILE_ZERO(4);
+                SLM_TILE_LOAD(0, pa.a[t][j], 32);
+                SLM_TILE_LOAD(2, qp.b[j], 64);
+                if constexpr (P::kMin) {
+                  SLM_TILE_DPBSUD(4, 0, 2);
+                } else {
+                  SLM_TILE_DPBSSD(4, 0, 2);
+                }
               }
             }
-            SLM_TILE_STORE(4, cbuf[0], 64);
-            q32_post<P>(cbuf[0], pa.d[t][j], pa.s[t][j], qp.dw[j], qp.mw[j], a);
-            if (two) {
-              SLM_TILE_STORE(5, cbuf[1], 64);
-              q32_post<P>(cbuf[1], pa.d[t][j + 1], pa.s[t][j + 1], qp.dw[j + 1], qp.mw[j + 1], a);
+            if (j >= 1 && j <= ns) {
+              if ((j - 1) & 1) {
+                SLM_TILE_STORE(5, cbuf[(j - 1) % 3], 64);
+              } else {
+                SLM_TILE_STORE(4, cbuf[(j - 1) % 3], 64);
+              }
             }
+            if (j >= 2) q32_post<P>(cbuf[(j - 2) % 3], pa.d[t][j - 2], pa.s[t][j - 2], qp.dw[j - 2], qp.mw[j - 2], a);
           }
           for (int i = 0; i < 16; ++i) _mm512_store_ps(acc[i], a[i]);
           add_panel(acc, nv, bc + bt, p, nr, ib0 == 0, y, ldy);
