@@ -1,5 +1,5 @@
 #pragma once
-// The 32-element formats (Q8_0, Q4_0, Q5_0 x Q8_0; Q4_1 x Q8_1) on AMX-INT8 for batches of 16
+// The 32-element formats (Q8_0, Q4_0, Q5_0 x Q8_0; Q4_1 x Q8_1) on AMX-INT8 for batches of 8
 // or more rows (included by table_amx.cpp only). Roles as in amx_kquant_gemm.hpp: A = 16
 // activation rows x 32 bytes (packed per batch chunk and segment), B =
 // 16 weight rows of one block in the VNNI layout (8 rows x 64 bytes), C = 16 batch rows x 16
@@ -112,7 +112,7 @@ inline void q32_post(const std::int32_t (*c)[16], const float* da, const float* 
   }
 }
 
-// Needs batch >= 1 and valid shapes; meant for batch >= 16. Blocking as in matmul_k_amx: batch
+// Needs batch >= 1 and valid shapes; meant for batch >= 8. Blocking as in matmul_k_amx: batch
 // chunks; segments of kQ32Seg blocks, packed; every 16-row weight panel over the packed
 // activations, its weights unpacked once per segment; partial sums to y between segments.
 // Within a batch tile the 16 accumulator rows stay in zmm over the segment. Stack: Q32Acts
