@@ -42,29 +42,10 @@ struct Matrix {
 // Q/K rows the converter permuted); Neox rotates (x[i], x[i + n_rot/2]) (Qwen2, Gemma).
 enum class RopeLayout { Adjacent, Neox };
 
-// Attention of n_q query heads that share one KV head, over n_kv cached positions.
-// Key j lives in cache row (first + j) % ring; ring == n_kv-capacity for a ring buffer
-// (sliding-window layers), or large for a linear cache.
-struct AttentionArgs {
-  const float* q;            // [n_q][head_dim]
-  std::int64_t n_q;
-  std::int64_t head_dim;
-  const void* k;             // cache rows of head_dim elements of kv_type
-  const void* v;
-  DType kv_type;             // F32 or F16
-  std::size_t kv_row_stride; // bytes between consecutive cache rows
-  std::int64_t first;        // cache row of the first key
-  std::int64_t n_kv;         // keys to attend to (mask already applied by choosing the range)
-  std::int64_t ring;         // rows wrap modulo ring
-  float scale;               // score = scale * q.k, then soft-capped if softcap > 0
-  float softcap;             // 0 = none; else score = softcap * tanh(score / softcap)
-  float* out;                // [n_q][head_dim]
-  float* scratch;            // >= n_q * n_kv floats
-};
-
 // Attention of a block of n_tok consecutive query tokens (positions pos0, pos0 + 1, ...) and the
-// n_q query heads that share one KV head: the prefill form of AttentionArgs, with the same
-// semantics per (token, head). The token at position p sees key positions
+// n_q query heads that share one KV head (GQA/MQA: each K and V row is read once for all of them;
+// decode is a block of one token). Per (token, head) it is ref::attention (kernels/ref/ref.hpp):
+// softmax(scale * q.k, soft-capped) weighted sum of v. The token at position p sees key positions
 // [max(0, p - window + 1), p] (window 0: [0, p]); key position P lives in cache row P % ring, so
 // ring must be at least the block's key span (window + n_tok - 1, or pos0 + n_tok).
 struct AttentionBlockArgs {
@@ -129,12 +110,11 @@ struct KernelTable {
   void (*geglu)(const float* gate, const float* up, std::int64_t n, float* out);
   void (*add)(const float* a, const float* b, std::int64_t n, float* out);
   void (*scale)(const float* x, float s, std::int64_t n, float* out);
-  void (*attention)(const AttentionArgs& a);
   // geglu as llama.cpp's CPU backend computes it (use this one to match its logits): the gate
   // rounded to fp16, GELU (tanh form) of it rounded to fp16, gate <= -10 -> 0, gate >= 10 ->
   // gate; then times up in fp32. Bit-identical to ggml's GELU (tests/kernels/activation_test).
   void (*geglu_fp16)(const float* gate, const float* up, std::int64_t n, float* out);
-  // Prefill attention: a block of consecutive tokens against one KV head (AttentionBlockArgs).
+  // Attention: a block of consecutive tokens against one KV head (AttentionBlockArgs).
   void (*attention_block)(const AttentionBlockArgs& a);
 };
 

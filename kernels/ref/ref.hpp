@@ -23,8 +23,29 @@ void geglu_fp16(const float* gate, const float* up, std::int64_t n, float* out);
 float gelu_fp16(float g);  // one element of geglu_fp16's activation
 void add(const float* a, const float* b, std::int64_t n, float* out);
 void scale(const float* x, float s, std::int64_t n, float* out);
-void attention(const AttentionArgs& a);
 void attention_block(const AttentionBlockArgs& a);
+
+// The definition of attention for one query token: n_q query heads that share one KV head,
+// over n_kv cached positions. Key j lives in cache row (first + j) % ring. attention_block
+// (the table entry) is this, per token of a block; the SIMD levels are tested against it.
+struct AttentionArgs {
+  const float* q;            // [n_q][head_dim]
+  std::int64_t n_q;
+  std::int64_t head_dim;
+  const void* k;             // cache rows of head_dim elements of kv_type
+  const void* v;
+  DType kv_type;             // F32 or F16
+  std::size_t kv_row_stride; // bytes between consecutive cache rows
+  std::int64_t first;        // cache row of the first key
+  std::int64_t n_kv;         // keys to attend to (mask already applied by choosing the range)
+  std::int64_t ring;         // rows wrap modulo ring
+  float scale;               // score = scale * q.k, then soft-capped if softcap > 0
+  float softcap;             // 0 = none; else score = softcap * tanh(score / softcap)
+  float* out;                // [n_q][head_dim]
+  float* scratch;            // >= n_q * n_kv floats
+};
+
+void attention(const AttentionArgs& a);
 
 // The scalar KernelTable (Isa::Scalar) holding the functions above.
 const KernelTable& table();

@@ -15,7 +15,6 @@ const KernelTable& table() {
       .geglu = geglu,
       .add = add,
       .scale = scale,
-      .attention = attention,
       .geglu_fp16 = geglu_fp16,
       .attention_block = attention_block,
   };

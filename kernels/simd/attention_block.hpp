@@ -24,11 +24,22 @@
 
 #include "kernels/kernels.hpp"
 #include "kernels/ref/ref.hpp"
-#include "kernels/simd/attention.hpp"
 #include "kernels/simd/elementwise.hpp"
 
 namespace slm::kernels::simd {
 inline namespace SLM_SIMD_ISA_NS {
+
+inline __m256 load_kv8(const unsigned char* row, bool f16, std::int64_t i) noexcept {
+  if (f16) return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2 * i)));
+  return _mm256_loadu_ps(reinterpret_cast<const float*>(row + 4 * i));
+}
+
+inline float hsum8_a(__m256 v) noexcept {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
 
 inline constexpr std::int64_t kKvChunk = 32;  // keys staged at a time (32 x 256 floats = 32 KiB)
 static_assert(kKvChunk == 32, "attention_block_scratch (kernels.hpp) budgets 32-key chunks");

@@ -11,7 +11,6 @@
 
 #include "kernels/kernels.hpp"
 #include "kernels/ref/ref.hpp"
-#include "kernels/simd/attention.hpp"
 #include "kernels/simd/attention_block.hpp"
 #include "kernels/simd/elementwise.hpp"
 #include "kernels/simd/matmul.hpp"
@@ -88,7 +87,6 @@ KernelTable make_table(Isa isa, const KernelTable& fallback) {
   t.geglu_fp16 = &geglu_fp16<Tr>;
   t.add = &add<Tr>;
   t.scale = &scale<Tr>;
-  t.attention = &attention<Tr>;
   t.attention_block = &attention_block<Tr>;
   return t;
 }

@@ -313,8 +313,10 @@ TEST_P(Kernels, ElementwiseAddAndScale) {
 }
 
 // ---------------------------------------------------------------- attention
+// ref::attention (one query token) defines attention; the table's attention_block is tested
+// against it on every level (simd_attention_block_test).
 
-void check_attention(const KernelTable& kt, DType kv_type, std::int64_t n_q, std::int64_t head_dim, std::int64_t n_kv, std::int64_t ring,
+void check_attention(DType kv_type, std::int64_t n_q, std::int64_t head_dim, std::int64_t n_kv, std::int64_t ring,
                      std::int64_t first, float softcap) {
   const std::int64_t rows = std::max(ring, first + n_kv);
   const auto q = gaussian(n_q * head_dim, 51);
@@ -331,9 +333,9 @@ void check_attention(const KernelTable& kt, DType kv_type, std::int64_t n_q, std
   }
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   std::vector<float> out(n_q * head_dim), scratch(n_q * n_kv);
-  AttentionArgs a{q.data(), n_q, head_dim, kb.data(), vb.data(), kv_type, stride, first, n_kv, ring, scale, softcap,
+  ref::AttentionArgs a{q.data(), n_q, head_dim, kb.data(), vb.data(), kv_type, stride, first, n_kv, ring, scale, softcap,
                   out.data(), scratch.data()};
-  kt.attention(a);
+  ref::attention(a);
   for (std::int64_t h = 0; h < n_q; ++h) {
     std::vector<double> p(n_kv);
     double mx = -INFINITY, sum = 0.0;
@@ -355,20 +357,20 @@ void check_attention(const KernelTable& kt, DType kv_type, std::int64_t n_q, std
   }
 }
 
-TEST_P(Kernels, AttentionMatchesDoubleFormula) {
+TEST(RefAttention, MatchesDoubleFormula) {
   for (DType kv : {DType::F32, DType::F16}) {
-    check_attention(kt(), kv, 1, 1, 1, 1000, 0, 0.0f);     // smallest case
-    check_attention(kt(), kv, 4, 16, 9, 1000, 3, 0.0f);    // GQA group of 4, linear cache
-    check_attention(kt(), kv, 2, 8, 7, 8, 5, 50.0f);       // ring buffer that wraps, soft-capped
-    check_attention(kt(), kv, 3, 64, 33, 40, 20, 0.0f);
+    check_attention(kv, 1, 1, 1, 1000, 0, 0.0f);     // smallest case
+    check_attention(kv, 4, 16, 9, 1000, 3, 0.0f);    // GQA group of 4, linear cache
+    check_attention(kv, 2, 8, 7, 8, 5, 50.0f);       // ring buffer that wraps, soft-capped
+    check_attention(kv, 3, 64, 33, 40, 20, 0.0f);
   }
 }
 
-TEST_P(Kernels, AttentionRejectsUnsupportedCacheType) {
+TEST(RefAttention, RejectsUnsupportedCacheType) {
   float q = 1, out = 0, scratch = 0;
   std::uint8_t kv[64] = {};
-  AttentionArgs a{&q, 1, 1, kv, kv, DType::Q8_0, 34, 0, 1, 1, 1.0f, 0.0f, &out, &scratch};
-  EXPECT_THROW(kt().attention(a), Error);
+  ref::AttentionArgs a{&q, 1, 1, kv, kv, DType::Q8_0, 34, 0, 1, 1, 1.0f, 0.0f, &out, &scratch};
+  EXPECT_THROW(ref::attention(a), Error);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllLevels, Kernels, ::testing::ValuesIn(available_isas()),
@@ -395,7 +397,7 @@ TEST(Dispatch, ScalarAlwaysAvailableAndFirst) {
     EXPECT_NE(t.geglu, nullptr);
     EXPECT_NE(t.add, nullptr);
     EXPECT_NE(t.scale, nullptr);
-    EXPECT_NE(t.attention, nullptr);
+    EXPECT_NE(t.attention_block, nullptr);
   }
 }
 

@@ -16,6 +16,7 @@
 
 #include "kernels/formats/float.hpp"
 #include "kernels/kernels.hpp"
+#include "kernels/ref/ref.hpp"
 #include "simd_levels.hpp"
 #include "slm/error.hpp"
 
@@ -97,10 +98,10 @@ TEST_P(SimdAttentionBlock, MatchesSingleQueryReferencePerToken) {
       for (std::int64_t t = 0; t < c.n_tok; ++t) {
         const std::int64_t p = c.pos0 + t;
         const std::int64_t start = c.window > 0 ? std::max<std::int64_t>(0, p - c.window + 1) : 0;
-        AttentionArgs a{q.data() + t * stride, c.n_q, c.head_dim, cache.k.data(), cache.v.data(), kv_type,
+        ref::AttentionArgs a{q.data() + t * stride, c.n_q, c.head_dim, cache.k.data(), cache.v.data(), kv_type,
                         cache.stride, start % c.ring, p - start + 1, c.ring, scale, c.softcap,
                         want.data() + t * stride, s1.data()};
-        kernels_for(Isa::Scalar).attention(a);
+        ref::attention(a);
       }
       const std::int64_t lo = c.window > 0 ? std::max<std::int64_t>(0, c.pos0 - c.window + 1) : 0;
       std::vector<float> s2(attention_block_scratch(c.n_tok, c.n_q, c.head_dim, c.pos0 + c.n_tok - lo));

@@ -18,12 +18,12 @@ TEST(SimdDispatch, EveryLevelTableIsCompleteAndDistinct) {
     EXPECT_EQ(t.isa, isa);
     // Every entry set, and the hot ones are not the scalar reference.
     EXPECT_NE(t.matmul_q8, nullptr);
-    EXPECT_NE(t.attention, nullptr);
+    EXPECT_NE(t.attention_block, nullptr);
     EXPECT_NE(t.matmul_q8, scalar.matmul_q8) << isa_name(isa);
     EXPECT_NE(t.matmul_f32, scalar.matmul_f32) << isa_name(isa);
     EXPECT_NE(t.quantize_activations, scalar.quantize_activations) << isa_name(isa);
     EXPECT_NE(t.rmsnorm, scalar.rmsnorm) << isa_name(isa);
-    EXPECT_NE(t.attention, scalar.attention) << isa_name(isa);
+    EXPECT_NE(t.attention_block, scalar.attention_block) << isa_name(isa);
   }
 }
 
