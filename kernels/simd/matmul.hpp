@@ -21,7 +21,7 @@ inline namespace SLM_SIMD_ISA_NS {
 
 inline constexpr std::int64_t kRowChunk = 16;
 inline constexpr int kBatchTile = 4;
-inline constexpr std::int64_t kPrefetchRows = 4;
+inline constexpr std::int64_t kPrefetchRows = 8;
 
 template <class Tr, class K, int N>
 void q8_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, float* y, std::int64_t ldy,
@@ -40,7 +40,7 @@ void q8_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, floa
     for (std::int64_t ib = 0; ib < nb; ++ib) {
       if (prefetch)
         for (std::size_t off = 0; off < sizeof(WB); off += 64)
-          _mm_prefetch(ahead + static_cast<std::size_t>(ib) * sizeof(WB) + off, _MM_HINT_T0);
+          _mm_prefetch(ahead + static_cast<std::size_t>(ib) * sizeof(WB) + off, _MM_HINT_T1);
       const auto u = K::template unpack<Tr>(wr[ib]);
       for (int j = 0; j < N; ++j) K::template dot<Tr>(u, a[j][ib], acc[j]);
     }
