@@ -94,18 +94,32 @@ void compare(const Problem& p, const std::vector<float>& got, const std::vector<
   }
 }
 
+struct Shape {
+  std::int64_t k, n_rows, r0, r1;
+};
+
 class SimdMatmul : public testing::TestWithParam<Isa> {
  protected:
   const KernelTable& simd() const { return kernels_for(GetParam()); }
+
+  // One integer-path product (random weights of type t, shape s, `batch` activation rows) on
+  // this level against the scalar reference; rows outside [r0, r1) must stay untouched.
+  void expect_integer_path_matches(DType t, const Shape& s, std::int64_t batch) {
+    const Problem p = make(t, s.k, s.n_rows, s.r0, s.r1, batch, rng_);
+    std::vector<float> want(static_cast<std::size_t>(batch * s.n_rows), kSentinel), got = want;
+    scalar().matmul_q8(p.m(), p.xq.data(), batch, want.data(), s.n_rows, s.r0, s.r1);
+    simd().matmul_q8(p.m(), p.xq.data(), batch, got.data(), s.n_rows, s.r0, s.r1);
+    compare(p, got, want, true,
+            std::string(dtype_name(t)) + " k=" + std::to_string(s.k) + " rows [" + std::to_string(s.r0) + ", " +
+                std::to_string(s.r1) + ") batch=" + std::to_string(batch));
+  }
+
   std::mt19937 rng_{99};
 };
 
 const DType kQuantTypes[] = {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q8_0, DType::Q4_K, DType::Q5_K, DType::Q6_K};
 const DType kFloatTypes[] = {DType::F32, DType::F16, DType::BF16};
 
-struct Shape {
-  std::int64_t k, n_rows, r0, r1;
-};
 std::vector<Shape> shapes_for(DType t) {
   if (dtype_info(t).block_elems == 256) return {{256, 5, 0, 5}, {512, 37, 3, 35}, {2304, 19, 1, 18}};
   return {{32, 5, 0, 5}, {96, 37, 3, 35}, {800, 19, 1, 18}, {2304, 17, 0, 17}};
@@ -142,14 +156,7 @@ TEST_P(SimdMatmul, QuantizeActivationsIsByteIdentical) {
 TEST_P(SimdMatmul, IntegerPathMatchesReference) {
   for (DType t : kQuantTypes) {
     for (const Shape& s : shapes_for(t)) {
-      for (std::int64_t batch : kBatches) {
-        const Problem p = make(t, s.k, s.n_rows, s.r0, s.r1, batch, rng_);
-        std::vector<float> want(static_cast<std::size_t>(batch * s.n_rows), kSentinel), got = want;
-        scalar().matmul_q8(p.m(), p.xq.data(), batch, want.data(), s.n_rows, s.r0, s.r1);
-        simd().matmul_q8(p.m(), p.xq.data(), batch, got.data(), s.n_rows, s.r0, s.r1);
-        compare(p, got, want, true,
-                std::string(dtype_name(t)) + " k=" + std::to_string(s.k) + " batch=" + std::to_string(batch));
-      }
+      for (std::int64_t batch : kBatches) expect_integer_path_matches(t, s, batch);
     }
   }
 }
@@ -164,15 +171,7 @@ TEST_P(SimdMatmul, IntegerPathMatchesReferenceAtPrefillBatches) {
     const std::vector<Shape> shapes = k256 ? std::vector<Shape>{{2304, 270, 16, 270}, {512, 37, 32, 37}}
                                            : std::vector<Shape>{{2304, 270, 16, 270}, {4160, 37, 32, 37}, {640, 21, 0, 21}};
     for (const Shape& s : shapes) {
-      for (std::int64_t batch : {16, 64, 100}) {
-        const Problem p = make(t, s.k, s.n_rows, s.r0, s.r1, batch, rng_);
-        std::vector<float> want(static_cast<std::size_t>(batch * s.n_rows), kSentinel), got = want;
-        scalar().matmul_q8(p.m(), p.xq.data(), batch, want.data(), s.n_rows, s.r0, s.r1);
-        simd().matmul_q8(p.m(), p.xq.data(), batch, got.data(), s.n_rows, s.r0, s.r1);
-        compare(p, got, want, true,
-                std::string(dtype_name(t)) + " k=" + std::to_string(s.k) + " rows [" + std::to_string(s.r0) + ", " +
-                    std::to_string(s.r1) + ") batch=" + std::to_string(batch));
-      }
+      for (std::int64_t batch : {16, 64, 100}) expect_integer_path_matches(t, s, batch);
     }
   }
 }
@@ -191,13 +190,7 @@ TEST_P(SimdMatmul, IntegerPathMatchesReferenceAtTileEdges) {
     for (const Shape& s : shapes) {
       for (std::int64_t batch : {17, 33, 47, 300, 530}) {
         if (batch >= 300 && s.k > 2048) continue;  // keeps the scalar reference's time down
-        const Problem p = make(t, s.k, s.n_rows, s.r0, s.r1, batch, rng_);
-        std::vector<float> want(static_cast<std::size_t>(batch * s.n_rows), kSentinel), got = want;
-        scalar().matmul_q8(p.m(), p.xq.data(), batch, want.data(), s.n_rows, s.r0, s.r1);
-        simd().matmul_q8(p.m(), p.xq.data(), batch, got.data(), s.n_rows, s.r0, s.r1);
-        compare(p, got, want, true,
-                std::string(dtype_name(t)) + " k=" + std::to_string(s.k) + " rows [" + std::to_string(s.r0) + ", " +
-                    std::to_string(s.r1) + ") batch=" + std::to_string(batch));
+        expect_integer_path_matches(t, s, batch);
       }
     }
   }
