@@ -1,7 +1,9 @@
 #pragma once
 // slm::Session — one sequence being evaluated over a Model: the KV cache, scratch buffers and
 // a thread pool. Any number of independent sessions may share one Model. A Session itself is
-// not thread-safe (one caller at a time); it uses its own worker threads internally.
+// not thread-safe (one caller at a time); it uses its own worker threads internally, and the
+// calling thread does a share of the work: it needs an ordinary stack (the matmul kernels keep up
+// to ~330 KiB of scratch on the stack; glibc's default thread stack is 8 MiB).
 //
 //   slm::Session s(model, {.n_ctx = 2048});
 //   auto logits = s.prefill(prompt_tokens);   // [n_vocab] logits after the last prompt token
