@@ -1,4 +1,4 @@
-// Typed access to metadata: File::get<T> / get_optional<T>, and value type names.
+// Typed access to metadata: File::get<T> / get_optional<T>.
 //
 // Integers convert between integer types only when the stored value fits the requested type,
 // so a u32 hyper-parameter may be read as int64_t and an i32 token id as uint32_t when it is
@@ -13,25 +13,6 @@
 #include "slm/error.hpp"
 
 namespace slm::gguf {
-
-std::string_view value_type_name(ValueType t) noexcept {
-  switch (t) {
-    case ValueType::U8: return "u8";
-    case ValueType::I8: return "i8";
-    case ValueType::U16: return "u16";
-    case ValueType::I16: return "i16";
-    case ValueType::U32: return "u32";
-    case ValueType::I32: return "i32";
-    case ValueType::F32: return "f32";
-    case ValueType::Bool: return "bool";
-    case ValueType::String: return "string";
-    case ValueType::Array: return "array";
-    case ValueType::U64: return "u64";
-    case ValueType::I64: return "i64";
-    case ValueType::F64: return "f64";
-  }
-  return "unknown";
-}
 
 namespace {
 
@@ -118,19 +99,27 @@ std::optional<T> convert(const Value& v, std::string& why) {
     using E = typename T::value_type;
     if (v.type == ValueType::Array) {
       const Array& a = std::get<Array>(v.data);
+      // Stored exactly as requested: decode in bulk, nothing can fail.
+      if constexpr (std::is_same_v<E, std::string>) {
+        if (a.elem_type() == ValueType::String) return a.strings();
+      } else {
+        if (a.elem_type() == value_type_of<E>()) return a.template numbers<E>();
+      }
       T out;
-      out.reserve(a.items.size());
-      for (std::size_t i = 0; i < a.items.size(); ++i) {
+      out.reserve(a.size());
+      std::size_t i = 0;
+      for (const Value& item : a) {
         std::string inner;
-        auto e = convert<E>(a.items[i], inner);
+        auto e = convert<E>(item, inner);
         if (!e) {
           why = "element " + std::to_string(i) + ": " +
                 (inner.empty() ? "expected " + std::string(type_name<E>()) + ", found " +
-                                     std::string(value_type_name(a.items[i].type))
+                                     std::string(value_type_name(item.type))
                                : inner);
           return std::nullopt;
         }
         out.push_back(std::move(*e));
+        ++i;
       }
       return out;
     }
@@ -140,7 +129,7 @@ std::optional<T> convert(const Value& v, std::string& why) {
 
 std::string describe(const Value& v) {
   if (v.type != ValueType::Array) return std::string(value_type_name(v.type));
-  return "array of " + std::string(value_type_name(std::get<Array>(v.data).elem_type));
+  return "array of " + std::string(value_type_name(std::get<Array>(v.data).elem_type()));
 }
 
 }  // namespace

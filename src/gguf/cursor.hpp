@@ -43,6 +43,31 @@ class Cursor {
   // A GGUF string: u64 length, then the bytes. The length is checked against the bytes that
   // remain and against `max_len` before anything is allocated.
   std::string read_string(std::string_view what, std::uint64_t max_len) {
+    const std::uint64_t len = string_length(what, max_len);
+    std::string s(reinterpret_cast<const char*>(here()), static_cast<std::size_t>(len));
+    pos_ += len;
+    return s;
+  }
+  // The same checks as read_string, without copying the bytes.
+  void skip_string(std::string_view what, std::uint64_t max_len) { pos_ += string_length(what, max_len); }
+
+  void skip(std::uint64_t n, std::string_view what) {
+    need(n, what);
+    pos_ += n;
+  }
+
+  // The bytes from `from` up to the current position.
+  std::span<const std::uint8_t> since(std::uint64_t from) const noexcept {
+    return bytes_.subspan(from, pos_ - from);
+  }
+
+  [[noreturn]] void fail(std::uint64_t at, std::string message, Error::Kind kind = Error::Kind::Format) const {
+    throw Error(kind, std::move(message), file_, where_, at);
+  }
+
+ private:
+  // Reads a string's length field and checks it against `max_len` and the bytes that remain.
+  std::uint64_t string_length(std::string_view what, std::uint64_t max_len) {
     const std::uint64_t at = pos_;
     const auto len = read<std::uint64_t>(what);
     if (len > max_len)
@@ -51,21 +76,9 @@ class Cursor {
     if (len > remaining())
       fail(at, std::string(what) + " length " + std::to_string(len) + " runs past the end of the file (" +
                    std::to_string(remaining()) + " bytes remain)");
-    std::string s(reinterpret_cast<const char*>(here()), static_cast<std::size_t>(len));
-    pos_ += len;
-    return s;
+    return len;
   }
 
-  void skip(std::uint64_t n, std::string_view what) {
-    need(n, what);
-    pos_ += n;
-  }
-
-  [[noreturn]] void fail(std::uint64_t at, std::string message, Error::Kind kind = Error::Kind::Format) const {
-    throw Error(kind, std::move(message), file_, where_, at);
-  }
-
- private:
   void need(std::uint64_t n, std::string_view what) const {
     if (n > remaining())
       fail(pos_, "unexpected end of file reading " + std::string(what) + " (" + std::to_string(n) + " bytes needed, " +

@@ -3,8 +3,9 @@
 // The parser walks the file front to back with a bounds-checked Cursor. Before anything is
 // allocated, every count is compared with the bytes that remain (each record has a minimum
 // encoded size), and every size derived from file fields uses checked arithmetic. Metadata
-// arrays additionally draw from a per-file element budget, because one encoded byte becomes
-// a whole Value in memory.
+// arrays additionally draw from a per-file element budget (OpenOptions::max_array_elements).
+// A value is validated in one pass over its bytes and then decoded from them (gguf/value.cpp);
+// an array keeps a copy of its validated encoding, not Values.
 
 #include "gguf/reader.hpp"
 
@@ -56,6 +57,11 @@ std::uint64_t min_value_bytes(ValueType t) {
     case ValueType::Array: return 4 + 8;
   }
   return 1;
+}
+
+// A fixed-size type any bit pattern of which is valid (so not Bool).
+bool is_plain_number(ValueType t) {
+  return t != ValueType::Bool && t != ValueType::String && t != ValueType::Array;
 }
 
 // Names are looked up and printed as text; metadata string values are left as they are.
@@ -148,7 +154,9 @@ class Parser {
     if (auto it = f_.key_index.find(key); it != f_.key_index.end())
       c_.fail(at, "duplicate metadata key (first at offset " + std::to_string(f_.metadata[it->second].offset) + ")");
     const ValueType type = value_type("value type");
-    Value v = value(type, 0);
+    const std::uint64_t value_at = c_.pos();
+    value(type, 0);
+    Value v = decode_value(type, c_.since(value_at));
     f_.key_index.emplace(key, f_.metadata.size());
     f_.metadata.push_back({std::move(key), std::move(v), at});
   }
@@ -160,32 +168,33 @@ class Parser {
     return static_cast<ValueType>(t);
   }
 
-  // `depth` is how many arrays enclose this value.
-  Value value(ValueType type, int depth) {
+  // Checks one value of `type` and moves past it, without decoding it; `depth` is how many
+  // arrays enclose it. decode_value() may then trust the bytes it passed over.
+  void value(ValueType type, int depth) {
     switch (type) {
-      case ValueType::U8: return Value::u8(c_.read<std::uint8_t>("a u8 value"));
-      case ValueType::I8: return Value::i8(c_.read<std::int8_t>("an i8 value"));
-      case ValueType::U16: return Value::u16(c_.read<std::uint16_t>("a u16 value"));
-      case ValueType::I16: return Value::i16(c_.read<std::int16_t>("an i16 value"));
-      case ValueType::U32: return Value::u32(c_.read<std::uint32_t>("a u32 value"));
-      case ValueType::I32: return Value::i32(c_.read<std::int32_t>("an i32 value"));
-      case ValueType::U64: return Value::u64(c_.read<std::uint64_t>("a u64 value"));
-      case ValueType::I64: return Value::i64(c_.read<std::int64_t>("an i64 value"));
-      case ValueType::F32: return Value::f32(c_.read<float>("an f32 value"));
-      case ValueType::F64: return Value::f64(c_.read<double>("an f64 value"));
+      case ValueType::U8: return c_.skip(1, "a u8 value");
+      case ValueType::I8: return c_.skip(1, "an i8 value");
+      case ValueType::U16: return c_.skip(2, "a u16 value");
+      case ValueType::I16: return c_.skip(2, "an i16 value");
+      case ValueType::U32: return c_.skip(4, "a u32 value");
+      case ValueType::I32: return c_.skip(4, "an i32 value");
+      case ValueType::U64: return c_.skip(8, "a u64 value");
+      case ValueType::I64: return c_.skip(8, "an i64 value");
+      case ValueType::F32: return c_.skip(4, "an f32 value");
+      case ValueType::F64: return c_.skip(8, "an f64 value");
       case ValueType::Bool: {
         const std::uint64_t at = c_.pos();
         const auto b = c_.read<std::uint8_t>("a bool value");
         if (b > 1) c_.fail(at, "bool value " + std::to_string(b) + " is neither 0 nor 1");
-        return Value::boolean(b != 0);
+        return;
       }
-      case ValueType::String: return Value::string(c_.read_string("string value", ~std::uint64_t{0}));
+      case ValueType::String: return c_.skip_string("string value", ~std::uint64_t{0});
       case ValueType::Array: return array(depth + 1);
     }
     c_.fail(c_.pos(), "unknown value type");  // unreachable: value_type() validated it
   }
 
-  Value array(int depth) {
+  void array(int depth) {
     const std::uint64_t at = c_.pos();
     if (depth > kMaxArrayDepth) c_.fail(at, "arrays nested deeper than " + std::to_string(kMaxArrayDepth) + " levels");
     const ValueType elem = value_type("array element type");
@@ -200,10 +209,8 @@ class Parser {
                   " elements in total (OpenOptions::max_array_elements)",
               Error::Kind::Resource);
     elements_left_ -= n;
-    std::vector<Value> items;
-    items.reserve(n);
-    for (std::uint64_t i = 0; i < n; ++i) items.push_back(value(elem, depth));
-    return Value::array(elem, std::move(items));
+    if (is_plain_number(elem)) return c_.skip(n * min, "array elements");  // fits: checked above
+    for (std::uint64_t i = 0; i < n; ++i) value(elem, depth);
   }
 
   void alignment() {

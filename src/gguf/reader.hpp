@@ -42,10 +42,12 @@ struct OpenOptions {
   // Accept tensor types slm knows but cannot compute with (dtype_info(t).supported == false),
   // e.g. for `slm inspect`. Unknown type ids are always rejected: their size is unknown.
   bool allow_unsupported_types = false;
-  // Total elements over all metadata arrays. Each element becomes a Value (~48 bytes) however
-  // small its encoding, so this bounds the memory a hostile file can make the reader allocate
-  // (~200 MB at the default). Real files need < 1M (Gemma 3: 3 x 262144; Llama 3: 3 x 128256
-  // tokens + 280k merges).
+  // Total elements over all metadata arrays. The File keeps arrays in their encoded form, so
+  // its own memory is bounded by the file size; but whoever reads an array decodes each
+  // element into a Value (~48 bytes) or a std::string (32 bytes) however small its encoding
+  // (an empty string is 8 bytes on disk), so this bounds what a hostile file can make the
+  // File's users allocate (~200 MB at the default). Real files need < 1M (Gemma 3:
+  // 3 x 262144; Llama 3: 3 x 128256 tokens + 280k merges).
   std::uint64_t max_array_elements = std::uint64_t{1} << 22;
 };
 

@@ -36,40 +36,11 @@ class Buffer {
 }
 
 void put_value(Buffer& b, const Value& v, const std::string& key) {
-  auto u = [&] { return std::get<std::uint64_t>(v.data); };
-  auto s = [&] { return std::get<std::int64_t>(v.data); };
   try {
-    switch (v.type) {
-      case ValueType::U8: b.put(static_cast<std::uint8_t>(u())); return;
-      case ValueType::I8: b.put(static_cast<std::int8_t>(s())); return;
-      case ValueType::U16: b.put(static_cast<std::uint16_t>(u())); return;
-      case ValueType::I16: b.put(static_cast<std::int16_t>(s())); return;
-      case ValueType::U32: b.put(static_cast<std::uint32_t>(u())); return;
-      case ValueType::I32: b.put(static_cast<std::int32_t>(s())); return;
-      case ValueType::U64: b.put(u()); return;
-      case ValueType::I64: b.put(s()); return;
-      case ValueType::F32: b.put(static_cast<float>(std::get<double>(v.data))); return;
-      case ValueType::F64: b.put(std::get<double>(v.data)); return;
-      case ValueType::Bool: b.put(static_cast<std::uint8_t>(std::get<bool>(v.data) ? 1 : 0)); return;
-      case ValueType::String: b.put_string(std::get<std::string>(v.data)); return;
-      case ValueType::Array: {
-        const Array& a = std::get<Array>(v.data);
-        b.put(static_cast<std::uint32_t>(a.elem_type));
-        b.put<std::uint64_t>(a.items.size());
-        for (const Value& item : a.items) {
-          if (item.type != a.elem_type)
-            bad_argument("array of " + std::string(value_type_name(a.elem_type)) + " holds a " +
-                             std::string(value_type_name(item.type)),
-                         key);
-          put_value(b, item, key);
-        }
-        return;
-      }
-    }
-  } catch (const std::bad_variant_access&) {
-    bad_argument("value of type " + std::string(value_type_name(v.type)) + " holds the wrong representation", key);
+    encode_value(v, b.bytes());
+  } catch (const Error& e) {
+    bad_argument(e.message(), key);
   }
-  bad_argument("unknown value type " + std::to_string(static_cast<std::uint32_t>(v.type)), key);
 }
 
 std::uint64_t tensor_bytes(kernels::DType type, std::span<const std::int64_t> shape, const std::string& name) {

@@ -27,10 +27,10 @@ class Keys {
     const gguf::Value* v = f_.find(k);
     if (!v) return std::nullopt;
     if (v->type == gguf::ValueType::Array) {
-      const auto& items = std::get<gguf::Array>(v->data).items;
+      const gguf::Array& items = std::get<gguf::Array>(v->data);
       if (items.empty()) throw error(Error::Kind::Format, "empty array", k);
-      const std::int64_t first = scalar_int(items[0], k);
-      for (const auto& it : items)
+      const std::int64_t first = scalar_int(*items.begin(), k);
+      for (const gguf::Value& it : items)
         if (scalar_int(it, k) != first)
           throw error(Error::Kind::Unsupported, "per-layer values that differ", k);
       return first;
@@ -93,16 +93,17 @@ std::vector<bool> local_layers(const Keys& keys, const ArchSpec& spec, const HPa
   std::int64_t period = spec.swa_period;
   if (const gguf::Value* p = keys.raw("attention.sliding_window_pattern")) {
     if (p->type == gguf::ValueType::Array) {  // one bool per layer: true = sliding window
-      const auto& items = std::get<gguf::Array>(p->data).items;
+      const gguf::Array& items = std::get<gguf::Array>(p->data);
       if (std::int64_t(items.size()) != hp.n_layer)
         throw keys.error(Error::Kind::Shape, "expected one entry per layer",
                          keys.key("attention.sliding_window_pattern"));
-      for (std::size_t i = 0; i < items.size(); ++i) {
-        const auto* b = std::get_if<bool>(&items[i].data);
+      std::size_t i = 0;
+      for (const gguf::Value& item : items) {
+        const auto* b = std::get_if<bool>(&item.data);
         if (!b)
           throw keys.error(Error::Kind::Format, "expected bools",
                            keys.key("attention.sliding_window_pattern"));
-        local[i] = *b;
+        local[i++] = *b;
       }
       return local;
     }

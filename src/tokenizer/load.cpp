@@ -29,40 +29,24 @@ const gguf::Array* find_array(const gguf::File& file, const char* key, gguf::Val
                     std::string(gguf::value_type_name(v->type)),
                 file.path(), key);
   }
-  if (arr->elem_type != elem) {
+  if (arr->elem_type() != elem) {
     throw Error(Error::Kind::Format,
                 "expected an array of " + std::string(gguf::value_type_name(elem)) +
-                    ", found an array of " + std::string(gguf::value_type_name(arr->elem_type)),
+                    ", found an array of " + std::string(gguf::value_type_name(arr->elem_type())),
                 file.path(), key);
   }
   return arr;
 }
 
 std::vector<std::string> string_array(const gguf::File& file, const char* key, bool required) {
-  std::vector<std::string> out;
-  if (const gguf::Array* arr = find_array(file, key, gguf::ValueType::String, required)) {
-    out.reserve(arr->items.size());
-    for (const gguf::Value& item : arr->items) {
-      const auto* s = std::get_if<std::string>(&item.data);
-      if (!s) throw Error(Error::Kind::Format, "array element is not a string", file.path(), key);
-      out.push_back(*s);
-    }
-  }
-  return out;
+  const gguf::Array* arr = find_array(file, key, gguf::ValueType::String, required);
+  return arr ? arr->strings() : std::vector<std::string>{};
 }
 
-template <class T, class Stored>
-std::vector<T> number_array(const gguf::File& file, const char* key, gguf::ValueType elem) {
-  std::vector<T> out;
-  if (const gguf::Array* arr = find_array(file, key, elem, false)) {
-    out.reserve(arr->items.size());
-    for (const gguf::Value& item : arr->items) {
-      const auto* x = std::get_if<Stored>(&item.data);
-      if (!x) throw Error(Error::Kind::Format, "array element has the wrong type", file.path(), key);
-      out.push_back(static_cast<T>(*x));
-    }
-  }
-  return out;
+template <class T>
+std::vector<T> number_array(const gguf::File& file, const char* key) {
+  const gguf::Array* arr = find_array(file, key, gguf::value_type_of<T>(), false);
+  return arr ? arr->numbers<T>() : std::vector<T>{};
 }
 
 }  // namespace
@@ -73,9 +57,8 @@ VocabData read_vocab_data(const gguf::File& file) {
   d.model = file.get<std::string>("tokenizer.ggml.model");
   d.pre = file.get_optional<std::string>("tokenizer.ggml.pre").value_or("");
   d.tokens = string_array(file, "tokenizer.ggml.tokens", true);
-  d.scores = number_array<float, double>(file, "tokenizer.ggml.scores", gguf::ValueType::F32);
-  d.token_types = number_array<std::int32_t, std::int64_t>(file, "tokenizer.ggml.token_type",
-                                                          gguf::ValueType::I32);
+  d.scores = number_array<float>(file, "tokenizer.ggml.scores");
+  d.token_types = number_array<std::int32_t>(file, "tokenizer.ggml.token_type");
   d.merges = string_array(file, "tokenizer.ggml.merges", false);
   d.bos_id = file.get_optional<std::uint32_t>("tokenizer.ggml.bos_token_id");
   d.eos_id = file.get_optional<std::uint32_t>("tokenizer.ggml.eos_token_id");

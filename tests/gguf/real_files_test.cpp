@@ -87,8 +87,8 @@ std::string dump(const File& f) {
     o << "kv " << kv.key << " ";
     if (kv.value.type == ValueType::Array) {
       const Array& a = std::get<Array>(kv.value.data);
-      o << "array:" << value_type_name(a.elem_type) << ":" << a.items.size();
-      for (const Value& item : a.items) o << " " << scalar(item);
+      o << "array:" << value_type_name(a.elem_type()) << ":" << a.size();
+      for (const Value& item : a) o << " " << scalar(item);
     } else {
       o << value_type_name(kv.value.type) << " " << scalar(kv.value);
     }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -86,10 +87,8 @@ bool same(const Value& a, const Value& b) {
   if (const auto* x = std::get_if<bool>(&a.data)) return *x == std::get<bool>(b.data);
   if (const auto* s = std::get_if<std::string>(&a.data)) return *s == std::get<std::string>(b.data);
   const Array &x = std::get<Array>(a.data), &y = std::get<Array>(b.data);
-  if (x.elem_type != y.elem_type || x.items.size() != y.items.size()) return false;
-  for (std::size_t i = 0; i < x.items.size(); ++i)
-    if (!same(x.items[i], y.items[i])) return false;
-  return true;
+  if (x.elem_type() != y.elem_type() || x.size() != y.size()) return false;
+  return std::equal(x.begin(), x.end(), y.begin(), y.end(), same);
 }
 
 struct Expected {

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -47,10 +48,8 @@ bool same_value(const gguf::Value& a, const gguf::Value& b) {
   }
   const auto& x = std::get<gguf::Array>(a.data);
   const auto& y = std::get<gguf::Array>(b.data);
-  if (x.elem_type != y.elem_type || x.items.size() != y.items.size()) return false;
-  for (std::size_t i = 0; i < x.items.size(); ++i)
-    if (!same_value(x.items[i], y.items[i])) return false;
-  return true;
+  if (x.elem_type() != y.elem_type() || x.size() != y.size()) return false;
+  return std::equal(x.begin(), x.end(), y.begin(), y.end(), same_value);
 }
 
 std::vector<float> values(const gguf::File& f, const gguf::TensorInfo& t) {

@@ -84,9 +84,10 @@ std::string value_text(const Value& v) {
     case ValueType::Array: {
       const gguf::Array& a = std::get<gguf::Array>(v.data);
       std::string out = "[";
-      const std::size_t shown = std::min(a.items.size(), kMaxItems);
-      for (std::size_t i = 0; i < shown; ++i) out += (i ? ", " : "") + value_text(a.items[i]);
-      if (shown < a.items.size()) out += ", ... +" + std::to_string(a.items.size() - shown) + " more";
+      const std::size_t shown = std::min(a.size(), kMaxItems);
+      auto item = a.begin();
+      for (std::size_t i = 0; i < shown; ++i, ++item) out += (i ? ", " : "") + value_text(*item);
+      if (shown < a.size()) out += ", ... +" + std::to_string(a.size() - shown) + " more";
       return out + "]";
     }
     default: return number_text(v);
@@ -96,7 +97,7 @@ std::string value_text(const Value& v) {
 std::string type_text(const Value& v) {
   if (v.type != ValueType::Array) return std::string(gguf::value_type_name(v.type));
   const auto& a = std::get<gguf::Array>(v.data);
-  return std::string(gguf::value_type_name(a.elem_type)) + "[" + std::to_string(a.items.size()) + "]";
+  return std::string(gguf::value_type_name(a.elem_type())) + "[" + std::to_string(a.size()) + "]";
 }
 
 void json_value(JsonWriter& j, const Value& v) {
@@ -112,7 +113,8 @@ void json_value(JsonWriter& j, const Value& v) {
     case ValueType::Array: {
       const auto& a = std::get<gguf::Array>(v.data);
       j.begin_array();
-      for (std::size_t i = 0; i < std::min(a.items.size(), kMaxItems); ++i) json_value(j, a.items[i]);
+      auto item = a.begin();
+      for (std::size_t i = 0; i < std::min(a.size(), kMaxItems); ++i, ++item) json_value(j, *item);
       j.end_array();
       return;
     }
@@ -233,9 +235,9 @@ void json_metadata(const File& f, JsonWriter& j) {
     j.member("type", std::string(gguf::value_type_name(kv.value.type)));
     if (kv.value.type == ValueType::Array) {
       const auto& a = std::get<gguf::Array>(kv.value.data);
-      j.member("element_type", std::string(gguf::value_type_name(a.elem_type)));
-      j.member("count", static_cast<std::uint64_t>(a.items.size()));
-      j.member("truncated", a.items.size() > kMaxItems);
+      j.member("element_type", std::string(gguf::value_type_name(a.elem_type())));
+      j.member("count", static_cast<std::uint64_t>(a.size()));
+      j.member("truncated", a.size() > kMaxItems);
     } else if (kv.value.type == ValueType::String) {
       const auto& s = std::get<std::string>(kv.value.data);
       j.member("bytes", static_cast<std::uint64_t>(s.size()));
