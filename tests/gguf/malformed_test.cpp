@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <optional>
 #include <random>
@@ -284,13 +285,24 @@ TEST(Malformed, ArrayBombHitsTheElementBudget) {
 
 TEST(Malformed, DefaultBudgetStopsAFiveMillionElementArray) {
   // A u8 array claiming 5M elements, with 5M bytes after it so that the count fits the file:
-  // the default budget (2^22) rejects it before ~240 MB of Values are reserved.
+  // the default budget (2^22) rejects it (decoded, it would be ~240 MB of Values).
   auto s = sample([](Writer& w) { w.add("big", Value::array(ValueType::U8, {Value::u8(1)})); });
   const std::uint64_t n = 5'000'000;
   poke(s.bytes, s.layout.kvs[4].value + 4, n);
   s.bytes.resize(s.bytes.size() + n);
   expect_rejected(s.bytes,
                   {Kind::Resource, "metadata arrays hold more than 4194304 elements", s.layout.kvs[4].value, "big"});
+}
+
+TEST(Malformed, BoolInsideAnArrayThatIsNeitherZeroNorOne) {
+  // Nested too: every element is checked, not only a top-level bool.
+  auto s = sample([](Writer& w) {
+    w.add("flags", Value::array(ValueType::Array, {Value::array(ValueType::Bool, {Value::boolean(false),
+                                                                                   Value::boolean(true)})}));
+  });
+  const std::uint64_t second = s.layout.kvs[4].value + 12 + 12 + 1;
+  s.bytes[second] = 7;
+  expect_rejected(s.bytes, {Kind::Format, "bool value 7 is neither 0 nor 1", second, "flags"});
 }
 
 TEST(Malformed, UnknownValueType) {
@@ -498,6 +510,14 @@ TEST(Malformed, RandomByteDamageNeverCrashes) {
       const File f = File::from_bytes(std::move(b));
       ++accepted;
       std::uint64_t sum = 0;
+      // Decoding trusts what the reader validated: walk every array (ASan checks the reads).
+      const std::function<void(const Value&)> walk = [&](const Value& v) {
+        if (const auto* a = std::get_if<Array>(&v.data))
+          for (const Value& item : *a) walk(item);
+        else if (const auto* str = std::get_if<std::string>(&v.data))
+          sum += str->size();
+      };
+      for (const auto& kv : f.metadata()) walk(kv.value);
       for (const auto& t : f.tensors())
         for (auto x : f.tensor_data(t)) sum += x;
       EXPECT_LE(f.data_offset(), f.file_size() + f.alignment());
