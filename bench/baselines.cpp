@@ -1,20 +1,17 @@
 // Baselines in the same binary as the slm kernels:
 //   openblas/<k>x<n>/b<batch>/t<threads>   cblas_sgemv (batch 1) / cblas_sgemm on the F32 matrix
 //                                          (a Q8_0 matrix dequantized), openblas_set_num_threads
-//   bandwidth/t<threads>                   memory-read bandwidth: sum of a 2 GiB buffer, split
-//                                          over the threads (the ceiling for matrix-vector)
+//   bandwidth/t<threads>                   memory-read bandwidth: util::ReadProbe over 2 GiB (the
+//                                          ceiling for matrix-vector; how it reads: util/bandwidth.hpp)
 
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
-#include <cstring>
-#include <immintrin.h>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "cases.hpp"
-#include "pool.hpp"
+#include "util/bandwidth.hpp"
 
 namespace slm::bench {
 namespace {
@@ -37,48 +34,12 @@ void bm_openblas(benchmark::State& st, Shape s, std::int64_t batch, int threads)
   st.SetLabel(s.model);
 }
 
-// 256-bit loads when the CPU has AVX2 (the probe should not be limited by the load width).
-__attribute__((target("avx2"))) std::uint64_t sum_avx2(const std::uint64_t* p, std::size_t n) {
-  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-  for (std::size_t i = 0; i + 16 <= n; i += 16) {
-    a0 = _mm256_add_epi64(a0, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i)));
-    a1 = _mm256_add_epi64(a1, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 4)));
-    a2 = _mm256_add_epi64(a2, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 8)));
-    a3 = _mm256_add_epi64(a3, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 12)));
-  }
-  alignas(32) std::uint64_t t[4];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(t), _mm256_add_epi64(_mm256_add_epi64(a0, a1), _mm256_add_epi64(a2, a3)));
-  return t[0] + t[1] + t[2] + t[3];
-}
-
-std::uint64_t sum_plain(const std::uint64_t* p, std::size_t n) {
-  std::uint64_t s0 = 0, s1 = 0;
-  for (std::size_t i = 0; i + 2 <= n; i += 2) {
-    s0 += p[i];
-    s1 += p[i + 1];
-  }
-  return s0 + s1;
-}
-
 void bm_bandwidth(benchmark::State& st, int threads) {
-  constexpr std::size_t kBytes = std::size_t{2} << 30;
-  constexpr std::size_t kWords = kBytes / 8;
-  std::unique_ptr<std::uint64_t[]> buf(new (std::align_val_t{64}) std::uint64_t[kWords]);
-  Pool p(threads);
-  p.run([&](int tid, int n) {  // first touch by the thread that will read it
-    std::memset(buf.get() + kWords * tid / n, 1, (kWords / n) * 8);
-  });
-  const bool avx2 = __builtin_cpu_supports("avx2");
-  std::vector<std::uint64_t> sums(static_cast<std::size_t>(threads));
-  for (auto _ : st) {
-    p.run([&](int tid, int n) {
-      const std::uint64_t* base = buf.get() + kWords * tid / n;
-      const std::size_t words = kWords / n;
-      sums[static_cast<std::size_t>(tid)] = avx2 ? sum_avx2(base, words) : sum_plain(base, words);
-    });
-    benchmark::DoNotOptimize(sums.data());
-  }
-  st.counters["GB"] = benchmark::Counter(static_cast<double>(kBytes) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  util::ReadProbe probe(std::size_t{2} << 30, threads);  // the library's probe (util/bandwidth.hpp)
+  if (probe.bytes() == 0) return st.SkipWithError("cannot allocate the probe's buffer");
+  for (auto _ : st)
+    if (probe.pass() <= 0) return st.SkipWithError("probe pass failed");
+  st.counters["GB"] = benchmark::Counter(static_cast<double>(probe.bytes()) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 }  // namespace

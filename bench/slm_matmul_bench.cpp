@@ -2,7 +2,7 @@
 //   slm/<type>/<k>x<n>/b<batch>/t<threads>   quantize the activations + integer matmul_q8
 //                                            (F32 weights: matmul_f32, there is no integer path)
 //   slm_f32path/<type>/...                   the float path (dequantize on the fly)
-//   slm_cycle/Q4_K/4096x14336x<m>/b1/t<t>    matvec over m distinct matrices (> 1 GiB in all),
+//   slm_cycle/<type>/4096x14336x<m>/b1/t<t>  matvec over m distinct matrices (> 1 GiB in all),
 //                                            so weights always come from DRAM, not the L3
 // Counters: W_GB/s = weight bytes read per second; GFLOP/s = 2 k n batch per second.
 
@@ -83,11 +83,19 @@ void bm_matmul(benchmark::State& st, DType type, Shape s, std::int64_t batch, in
   st.SetLabel(std::string(kernels::isa_name(kernels::kernels().isa)) + " " + s.model);
 }
 
-void bm_cycle(benchmark::State& st, int n_mats, int threads) {
-  const Shape s{4096, 14336, "llama3-8b ffn_up"};
+Shape cycle_shape() { return {4096, 14336, "llama3-8b ffn_up"}; }
+
+// Enough distinct matrices of `type` for more than 1.1 GiB in all.
+int cycle_count(DType type, Shape s) {
+  const double bytes = static_cast<double>(kernels::row_bytes(type, s.k)) * static_cast<double>(s.n);
+  return static_cast<int>(1.1 * (1 << 30) / bytes) + 1;
+}
+
+void bm_cycle(benchmark::State& st, DType type, int threads) {
+  const Shape s = cycle_shape();
   std::vector<WeightMatrix> mats;
-  for (int i = 0; i < n_mats; ++i) mats.push_back(random_matrix(DType::Q4_K, s.n, s.k, 1000 + i));
-  Activations a = make_activations(DType::Q4_K, s.k, s.n, 1);
+  for (int i = 0, n = cycle_count(type, s); i < n; ++i) mats.push_back(random_matrix(type, s.n, s.k, 1000 + i));
+  Activations a = make_activations(type, s.k, s.n, 1);
   Pool& p = pool(threads);
   std::size_t i = 0;
   for (auto _ : st) {
@@ -119,11 +127,14 @@ void register_slm_benchmarks() {
                 ->UseRealTime()->Unit(benchmark::kMillisecond);
         }
     }
-  // 4096 x 14336 Q4_K is 31.5 MiB; 36 of them are 1.1 GiB, well past the 480 MiB L3 of the
-  // development machine.
-  for (int th : {1, 2})
-    benchmark::RegisterBenchmark(("slm_cycle/Q4_K/4096x14336x36/b1/t" + std::to_string(th)).c_str(), bm_cycle, 36, th)
-        ->UseRealTime()->Unit(benchmark::kMillisecond);
+  // The formats decode streams from DRAM in the seed models; 1.1 GiB of each is well past the
+  // 480 MiB L3 of the development machine (4096 x 14336 Q4_K: 31.5 MiB, 36 matrices).
+  for (DType t : {DType::Q4_K, DType::Q6_K, DType::Q5_0, DType::Q8_0, DType::Q4_1})
+    for (int th : {1, 2}) {
+      const std::string name = "slm_cycle/" + std::string(kernels::dtype_name(t)) + "/" + shape_name(cycle_shape()) +
+                               "x" + std::to_string(cycle_count(t, cycle_shape())) + "/b1/t" + std::to_string(th);
+      benchmark::RegisterBenchmark(name.c_str(), bm_cycle, t, th)->UseRealTime()->Unit(benchmark::kMillisecond);
+    }
 }
 
 }  // namespace slm::bench

@@ -1,15 +1,46 @@
 #pragma once
-// A short memory-read bandwidth probe (< 0.5 s): the bound a decode step cannot beat, since it
-// streams every weight once per generated token. Used by the architecture card's tokens/s
-// ceiling. bench/ has a longer, more careful probe for the kernel benchmarks.
+// Memory-read bandwidth probe: the rate at which `threads` cores stream memory no cache holds,
+// the bound a decode step cannot beat (it reads every weight once per generated token). Used by
+// the architecture card's tokens/s ceiling and by bench/ (bandwidth/t<N>), so the ceilings in
+// the docs and the kernels' "fraction of bandwidth" come from one measurement.
+//
+// How it reads, each choice measured on the development machine (2 cores, docs/kernels.md):
+// - a buffer larger than the last-level cache (that VM reports a 480 MiB L3);
+// - huge pages (MADV_HUGEPAGE): fewer TLB misses, +5-10%. Model files mapped from the page cache
+//   are largely PMD-mapped by current kernels too (large page-cache folios), so this is the
+//   bound for mapped weights as well;
+// - the widest loads the CPU has (512-bit with AVX-512F, else 256-bit with AVX2): with 256-bit
+//   loads the same loop read 10-15% less, so a narrower probe would understate the ceiling;
+// - every thread first touches, then sums, its own slice; the best of several passes.
+
+#include <cstddef>
+#include <cstdint>
 
 namespace slm::util {
 
-// Read bandwidth in GB/s (1e9 bytes/s): `threads` threads (0 = hardware concurrency) each sum
-// their slice of a 256 MiB buffer (beyond typical last-level caches; this VM reports a 480 MiB L3, so
-// the result may be partly cache bandwidth); best of two passes. A loaded machine reads low: pass
-// --bandwidth with a quiet measurement (docs/kernels.md) for stable ceilings.
-// Returns 0 if the buffer cannot be allocated.
+class ReadProbe {
+ public:
+  // Allocates and touches `bytes` (rounded down to whole 4 KiB pages per thread). On failure
+  // pass() returns 0.
+  ReadProbe(std::size_t bytes, int threads);
+  ~ReadProbe();
+  ReadProbe(const ReadProbe&) = delete;
+  ReadProbe& operator=(const ReadProbe&) = delete;
+
+  // Reads the whole buffer once with the probe's threads; returns GB/s (1e9 bytes/s).
+  double pass();
+  std::size_t bytes() const noexcept { return bytes_; }
+
+ private:
+  std::uint64_t* buf_ = nullptr;
+  std::size_t bytes_ = 0;
+  int threads_ = 1;
+};
+
+// Read bandwidth in GB/s with `threads` threads (0 = hardware concurrency): best of three
+// passes over 1 GiB (less if MemAvailable is under 4 GiB); about 0.5 s. A loaded machine reads
+// low: pass --bandwidth with a quiet measurement for stable ceilings. Returns 0 if no buffer
+// could be allocated.
 double measure_read_bandwidth_gbps(int threads = 0);
 
 }  // namespace slm::util
