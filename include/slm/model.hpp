@@ -34,9 +34,9 @@ struct LoadOptions {
   // the model keeps working if the file is changed or truncated on disk while loaded (a mapped
   // file that shrinks makes the next access to a lost page raise SIGBUS: docs/robustness.md).
   bool use_mmap = true;
-  // Refuse (slm::Error Resource, before reading anything) to load more than this many bytes of
-  // tensors; 0 = no cap. Without a cap, use_mmap=false loads are still checked against the
-  // memory available (/proc/meminfo MemAvailable + SwapFree).
+  // Refuse (slm::Error Resource, before using any weight) to load more than this many bytes of
+  // tensors; 0 = no cap, and then the tensors (mapped or read) must fit in the memory available
+  // (/proc/meminfo MemAvailable + SwapFree, which counts the file's pages already cached).
   std::uint64_t max_memory_bytes = 0;
   int threads = 0;       // default thread count for sessions; 0 = hardware concurrency
   LogCallback log;       // optional; receives load-time notes (defaults applied, ...)

@@ -25,12 +25,11 @@ Model Model::load(const std::filesystem::path& path, const LoadOptions& options)
   auto impl = std::make_shared<Impl>(gguf::File::open(path, open));
   const gguf::File& f = impl->file;
   impl->options = options;
-  if (options.max_memory_bytes != 0) {
-    std::uint64_t tensor_bytes = 0;
-    for (const auto& t : f.tensors()) tensor_bytes += t.n_bytes;  // no overflow: each lies inside the file
-    util::check_memory(tensor_bytes, options.max_memory_bytes, "the model's tensors",
-                       "LoadOptions::max_memory_bytes", f.path());
-  }
+  // Mapped too: a model larger than memory would be read from disk again for every token.
+  std::uint64_t tensor_bytes = 0;
+  for (const auto& t : f.tensors()) tensor_bytes += t.n_bytes;  // no overflow: each lies inside the file
+  util::check_memory(tensor_bytes, options.max_memory_bytes, "the model's tensors", "LoadOptions::max_memory_bytes",
+                     f.path());
 
   const gguf::Value* arch = f.find("general.architecture");
   if (!arch) throw Error(Error::Kind::Format, "missing metadata key", f.path(), "general.architecture");

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -23,6 +24,7 @@
 #include "slm/model.hpp"
 #include "slm/session.hpp"
 #include "slm/tokenizer.hpp"
+#include "util/memory.hpp"
 
 namespace fs = std::filesystem;
 
@@ -73,6 +75,36 @@ TEST(ResourceLimits, LoadRefusesTensorsOverTheConfiguredCap) {
     // The whole file (tensors + metadata) is the cap that matters when reading into memory.
     EXPECT_NO_THROW(slm::Model::load(kTiny, load_options(mmap, fs::file_size(kTiny))));
   }
+}
+
+// Without a cap, a model whose tensors exceed the memory available (+ swap) is refused, mapped
+// or not: the tiny model plus one F32 tensor made larger than MemAvailable + SwapFree by
+// patching its dimension and extending the file (sparse: no disk blocks are written).
+TEST(ResourceLimits, LoadRefusesTensorsLargerThanAvailableMemory) {
+  const std::uint64_t avail = slm::util::available_memory_bytes();
+  if (avail == 0) GTEST_SKIP() << "no /proc/meminfo";
+  const slm::gguf::File f = slm::gguf::File::open(kTiny);
+  slm::gguf::Writer w = slm::gguf::Writer::copy_of(f);
+  const std::vector<std::int64_t> shape = {16};
+  w.add_tensor("zz.huge", slm::kernels::DType::F32, shape, std::vector<std::uint8_t>(64, 0));
+  const slm::gguf::Layout layout = w.layout();
+  const fs::path p = temp_file("huge-tensor");
+  w.write_file(p);
+  const std::uint64_t elements = (avail + (std::uint64_t{1} << 30)) / 4;
+  {
+    std::FILE* out = std::fopen(p.c_str(), "r+b");
+    ASSERT_NE(out, nullptr);
+    ASSERT_EQ(std::fseek(out, static_cast<long>(layout.tensor_infos.back().dims), SEEK_SET), 0);
+    ASSERT_EQ(std::fwrite(&elements, sizeof elements, 1, out), 1u);  // GGUF is little-endian, as x86-64
+    std::fclose(out);
+  }
+  fs::resize_file(p, layout.tensor_data.back() + elements * 4);
+  for (const bool mmap : {true, false}) {
+    SCOPED_TRACE(mmap ? "mmap" : "read");
+    const std::string msg = error_of(slm::Error::Kind::Resource, [&] { slm::Model::load(p, load_options(mmap)); });
+    EXPECT_NE(msg.find("available memory"), std::string::npos) << msg;
+  }
+  fs::remove(p);
 }
 
 TEST(ResourceLimits, SessionRefusesAKvCacheOverTheConfiguredCap) {
