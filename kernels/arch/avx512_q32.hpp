@@ -33,6 +33,18 @@ inline __m256i nibbles32_512(const std::uint8_t* qs) noexcept {
   return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(x, 4), x), _mm256_set1_epi8(0x0f));
 }
 
+// The 16 nibble bytes of blocks a and b -> [elements 0-31 of a | elements 0-31 of b] (low
+// nibbles are elements 0-15, high nibbles 16-31): one 128-bit insert, one lane shuffle, one
+// variable shift, one AND for two blocks.
+inline __m512i nibbles64_512(const std::uint8_t* qa, const std::uint8_t* qb) noexcept {
+  const __m256i ab = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qa))),
+                                             _mm_loadu_si128(reinterpret_cast<const __m128i*>(qb)), 1);
+  const __m512i aabb = _mm512_shuffle_i64x2(_mm512_castsi256_si512(ab), _mm512_castsi256_si512(ab), _MM_SHUFFLE(1, 1, 0, 0));
+  return _mm512_and_si512(_mm512_srlv_epi64(aabb, _mm512_setr_epi64(0, 0, 4, 4, 0, 0, 4, 4)), _mm512_set1_epi8(0x0f));
+}
+
+// Each policy: u(b) = one block's 32 unsigned weights (w + kOffset) in a ymm; pair(a, b) = the
+// same for two blocks in one zmm (a first); m(b) = Q4_1's minimum.
 struct PolQ8_0 {
   using WB = formats::BlockQ8_0;
   using AB = formats::BlockQ8_0;
@@ -40,6 +52,11 @@ struct PolQ8_0 {
   static constexpr bool kMin = false;
   static __m256i u(const WB& b) noexcept {
     return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs)), _mm256_set1_epi8(-128));
+  }
+  static __m512i pair(const WB& a, const WB& b) noexcept {
+    const __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.qs))),
+                                         _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs)), 1);
+    return _mm512_xor_si512(q, _mm512_set1_epi8(-128));
   }
   static float m(const WB&) noexcept { return 0.f; }
 };
@@ -49,6 +66,7 @@ struct PolQ4_0 {
   static constexpr int kOffset = 8;
   static constexpr bool kMin = false;
   static __m256i u(const WB& b) noexcept { return nibbles32_512(b.qs); }
+  static __m512i pair(const WB& a, const WB& b) noexcept { return nibbles64_512(a.qs, b.qs); }
   static float m(const WB&) noexcept { return 0.f; }
 };
 struct PolQ5_0 {
@@ -66,6 +84,13 @@ struct PolQ5_0 {
     const __m256i bit = _mm256_cmpeq_epi8(_mm256_and_si256(spread, sel), sel);
     return _mm256_or_si256(nibbles32_512(b.qs), _mm256_and_si256(bit, _mm256_set1_epi8(0x10)));
   }
+  static __m512i pair(const WB& a, const WB& b) noexcept {
+    std::uint32_t ha, hb;  // bit j = bit 4 of element j; nibbles <= 15, so adding 16 sets it
+    std::memcpy(&ha, a.qh, 4);
+    std::memcpy(&hb, b.qh, 4);
+    const __m512i q = nibbles64_512(a.qs, b.qs);
+    return _mm512_mask_add_epi8(q, _cvtu64_mask64(ha | static_cast<std::uint64_t>(hb) << 32), q, _mm512_set1_epi8(0x10));
+  }
   static float m(const WB&) noexcept { return 0.f; }
 };
 struct PolQ4_1 {
@@ -74,6 +99,7 @@ struct PolQ4_1 {
   static constexpr int kOffset = 0;
   static constexpr bool kMin = true;
   static __m256i u(const WB& b) noexcept { return nibbles32_512(b.qs); }
+  static __m512i pair(const WB& a, const WB& b) noexcept { return nibbles64_512(a.qs, b.qs); }
   static float m(const WB& b) noexcept { return _cvtsh_ss(b.m); }
 };
 

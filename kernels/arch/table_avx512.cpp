@@ -14,6 +14,7 @@
 
 #define SLM_SIMD_ISA_NS avx512
 #include "kernels/arch/avx512_q32.hpp"
+#include "kernels/arch/avx512_q32_matvec.hpp"
 #include "kernels/arch/avx512_q4k.hpp"
 #include "kernels/arch/avx512_kquant_gemm.hpp"
 #include "kernels/arch/avx512_q32_gemm.hpp"
@@ -62,15 +63,24 @@ void avx512_matmul_q8(const Matrix& w, const void* xq, std::int64_t batch, float
         break;
       default: break;
     }
-    // The 32-element formats: the 512-bit kernel prepares the activations per tile, which only
-    // pays off with several rows; matrix-vector products take the 256-bit path (faster there).
-    // From 16 rows the GEMM-style kernel (lanes = batch rows) wins.
+    // The 32-element formats: from 16 rows the GEMM-style kernel (lanes = batch rows); one row
+    // the matrix-vector kernel (lanes = blocks); 4..15 rows the pair kernel (activations prepared
+    // per tile, which pays off with several rows); 2-3 rows the 256-bit path.
     if (batch >= 16) {
       switch (w.type) {
         case DType::Q8_0: return avx512::matmul_q32_gemm<avx512::PolQ8_0>(w, xq, batch, y, ldy, r0, r1);
         case DType::Q4_0: return avx512::matmul_q32_gemm<avx512::PolQ4_0>(w, xq, batch, y, ldy, r0, r1);
         case DType::Q5_0: return avx512::matmul_q32_gemm<avx512::PolQ5_0>(w, xq, batch, y, ldy, r0, r1);
         case DType::Q4_1: return avx512::matmul_q32_gemm<avx512::PolQ4_1>(w, xq, batch, y, ldy, r0, r1);
+        default: break;
+      }
+    }
+    if (batch == 1 && w.k <= avx512::kMvMaxBlocks * 32) {
+      switch (w.type) {
+        case DType::Q8_0: return avx512::matvec_q32<avx512::PolQ8_0>(w, xq, y, r0, r1);
+        case DType::Q4_0: return avx512::matvec_q32<avx512::PolQ4_0>(w, xq, y, r0, r1);
+        case DType::Q5_0: return avx512::matvec_q32<avx512::PolQ5_0>(w, xq, y, r0, r1);
+        case DType::Q4_1: return avx512::matvec_q32<avx512::PolQ4_1>(w, xq, y, r0, r1);
         default: break;
       }
     }
