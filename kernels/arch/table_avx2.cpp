@@ -7,6 +7,7 @@
 #include "kernels/arch/tables.hpp"
 
 #define SLM_SIMD_ISA_NS avx2
+#include "kernels/simd/matvec_q32.hpp"
 #include "kernels/simd/table.hpp"
 
 namespace slm::kernels::arch {
@@ -32,10 +33,19 @@ struct Avx2 {
   }
 };
 
+// Matrix-vector products of the 32-element formats take the one-lane-per-block kernel.
+void avx2_matmul_q8(const Matrix& w, const void* xq, std::int64_t batch, float* y, std::int64_t ldy, std::int64_t r0,
+                    std::int64_t r1) {
+  if (batch == 1 && simd::simd_can(w, r0, r1) && simd::matvec_q32_dispatch<Avx2>(w, xq, y, r0, r1)) return;
+  simd::matmul_q8_dispatch<Avx2>(w, xq, batch, y, ldy, r0, r1);
+}
+
 }  // namespace
 
 KernelTable avx2_table(const KernelTable& fallback) {
-  return simd::make_table<Avx2>(Isa::Avx2, fallback);
+  KernelTable t = simd::make_table<Avx2>(Isa::Avx2, fallback);
+  t.matmul_q8 = &avx2_matmul_q8;
+  return t;
 }
 
 }  // namespace slm::kernels::arch
