@@ -16,6 +16,7 @@
 #include "kernels/arch/avx512_q32.hpp"
 #include "kernels/arch/avx512_q32_matvec.hpp"
 #include "kernels/arch/avx512_q4k.hpp"
+#include "kernels/arch/avx512_q6k.hpp"
 #include "kernels/arch/avx512_kquant_gemm.hpp"
 #include "kernels/arch/avx512_q32_gemm.hpp"
 #include "kernels/simd/table.hpp"
@@ -60,7 +61,7 @@ void avx512_matmul_q8(const Matrix& w, const void* xq, std::int64_t batch, float
         break;
       case DType::Q6_K:
         if (batch >= 16) return avx512::matmul_k_gemm<formats::BlockQ6_K, 16>(w, xq, batch, y, ldy, r0, r1);
-        break;
+        return avx512::matmul_q6k(w, xq, batch, y, ldy, r0, r1);
       default: break;
     }
     // The 32-element formats: from 16 rows the GEMM-style kernel (lanes = batch rows); one row
