@@ -31,12 +31,13 @@ struct Q4KUnpacked {
 
 inline Q4KUnpacked unpack_q4k(const formats::BlockQ4_K& b) noexcept {
   Q4KUnpacked u;
-  const __m256i m4 = _mm256_set1_epi8(0x0f);
+  // Broadcast the 32 bytes to both halves (a load-port uop) and shift only the upper half: no
+  // 256-bit insert, which would compete with the packs and permutes below for port 5.
+  const __m512i m4 = _mm512_set1_epi8(0x0f);
+  const __m512i hi_half = _mm512_set_epi64(4, 4, 4, 4, 0, 0, 0, 0);
   for (int c = 0; c < 4; ++c) {
-    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c));
-    const __m256i lo = _mm256_and_si256(x, m4);
-    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), m4);
-    u.q[c] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+    const __m512i x = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c)));
+    u.q[c] = _mm512_and_si512(_mm512_srlv_epi64(x, hi_half), m4);
   }
   // The 12 packed bytes (layout in kernels/formats/q4_k.hpp), four sub-blocks at a time.
   std::uint32_t w0, w1, w2;
