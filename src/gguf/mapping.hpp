@@ -30,8 +30,9 @@ class Mapping {
 
   const std::uint8_t* data_ = nullptr;
   std::uint64_t size_ = 0;
-  void* mapped_ = nullptr;           // non-null when data_ points into an mmap
-  std::vector<std::uint8_t> owned_;  // the bytes when not mapped
+  void* mapped_ = nullptr;           // non-null when data_ points into an mmap (of the file, or
+                                     // anonymous memory the file was read into); size_ bytes
+  std::vector<std::uint8_t> owned_;  // the bytes of from_bytes()
 };
 
 }  // namespace slm::gguf
