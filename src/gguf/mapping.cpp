@@ -39,14 +39,13 @@ Mapping Mapping::open(const std::filesystem::path& path, bool use_mmap) {
 
   Mapping m;
   if (size == 0) return m;  // mmap cannot map nothing; the parser reports the empty file
-  // Both ways ask for huge pages (a hint; without them everything still works): decode streams
-  // every weight once per token, and with 4 KiB pages the TLB misses cost 7-18% of the read
-  // rate (docs/kernels.md). A mapped file gets them where the page cache holds 2 MiB folios,
-  // which MADV_HUGEPAGE also asks the fault-time readahead for.
+  // Decode streams every weight once per token, and with 4 KiB pages the TLB misses cost 7-24%
+  // of the read rate (docs/kernels.md). A mapped file is PMD-mapped by the kernel wherever the
+  // page cache holds 2 MiB folios (most of a file once read); the memory a file is read into
+  // asks for huge pages itself.
   if (use_mmap) {
     void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, f.fd, 0);
     if (p == MAP_FAILED) io_error(path, "cannot map " + std::to_string(size) + " bytes", errno);
-    ::madvise(p, size, MADV_HUGEPAGE);
     m.mapped_ = p;
     m.data_ = static_cast<const std::uint8_t*>(p);
     m.size_ = size;
