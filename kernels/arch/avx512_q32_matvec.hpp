@@ -22,6 +22,7 @@
 #include <cstdint>
 
 #include "kernels/arch/avx512_q32.hpp"
+#include "kernels/arch/avx512_q4k.hpp"
 #include "kernels/kernels.hpp"
 
 namespace slm::kernels::arch::avx512 {
@@ -130,10 +131,7 @@ void matvec_q32(const Matrix& w, const void* xq, float* y, std::int64_t r0, std:
         acc = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(dot), da), dw, acc);
       }
     }
-    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(acc), _mm512_extractf32x8_ps(acc, 1));
-    __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
-    y[r] = _mm_cvtss_f32(_mm_add_ss(q, _mm_movehdup_ps(q)));
+    y[r] = hsum512(acc);
   }
 }
 

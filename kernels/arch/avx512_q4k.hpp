@@ -70,16 +70,30 @@ inline __m256 act_sums(const formats::BlockQ8_K& a) noexcept {
   return _mm256_mul_ps(_mm256_cvtepi32_ps(pairs), _mm256_set1_ps(a.d));
 }
 
+// The 4 chunks of unsigned weights q (64 elements each) dotted with the block's 256 activations,
+// each lane's sum (< 2^15) scaled by its sub-block scale: packs(P0, P1) and packs(P2, P3) times
+// s01 and s23, which hold the scales in that packed layout. Shared with avx512_q6k.hpp.
+inline __m512i scaled_block_dot(const __m512i (&q)[4], __m512i s01, __m512i s23, const std::int8_t* qs) noexcept {
+  const __m512i z = _mm512_setzero_si512();
+  const auto* aq = reinterpret_cast<const __m512i*>(qs);
+  const __m512i p0 = _mm512_dpbusd_epi32(z, q[0], _mm512_loadu_si512(aq));
+  const __m512i p1 = _mm512_dpbusd_epi32(z, q[1], _mm512_loadu_si512(aq + 1));
+  const __m512i p2 = _mm512_dpbusd_epi32(z, q[2], _mm512_loadu_si512(aq + 2));
+  const __m512i p3 = _mm512_dpbusd_epi32(z, q[3], _mm512_loadu_si512(aq + 3));
+  return _mm512_dpwssd_epi32(_mm512_dpwssd_epi32(z, _mm512_packs_epi32(p0, p1), s01), _mm512_packs_epi32(p2, p3), s23);
+}
+
+// The 16 lanes of v added (row results of the 512-bit kernels).
+inline float hsum512(__m512 v) noexcept {
+  const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+
 inline void dot_q4k(const Q4KUnpacked& u, const formats::BlockQ8_K& a, const float* sums, __m512& acc,
                     __m256& accm) noexcept {
-  const __m512i z = _mm512_setzero_si512();
-  const auto* aq = reinterpret_cast<const __m512i*>(a.qs);
-  const __m512i p0 = _mm512_dpbusd_epi32(z, u.q[0], _mm512_loadu_si512(aq));
-  const __m512i p1 = _mm512_dpbusd_epi32(z, u.q[1], _mm512_loadu_si512(aq + 1));
-  const __m512i p2 = _mm512_dpbusd_epi32(z, u.q[2], _mm512_loadu_si512(aq + 2));
-  const __m512i p3 = _mm512_dpbusd_epi32(z, u.q[3], _mm512_loadu_si512(aq + 3));
-  __m512i sumi = _mm512_dpwssd_epi32(z, _mm512_packs_epi32(p0, p1), u.s01);
-  sumi = _mm512_dpwssd_epi32(sumi, _mm512_packs_epi32(p2, p3), u.s23);
+  const __m512i sumi = scaled_block_dot(u.q, u.s01, u.s23, a.qs);
   acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_set1_ps(u.d * a.d), acc);
   accm = _mm256_fnmadd_ps(u.dmins, _mm256_load_ps(sums), accm);
 }
@@ -118,14 +132,8 @@ void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, con
       const Q4KUnpacked u = unpack_q4k(wr[ib]);
       for (int j = 0; j < N; ++j) dot_q4k(u, a[j][ib], sums + (j * nb + ib) * 8, acc[j], accm[j]);
     }
-    for (int j = 0; j < N; ++j) {
-      const __m256 folded = _mm256_add_ps(_mm512_castps512_ps256(acc[j]), _mm512_extractf32x8_ps(acc[j], 1));
-      __m128 s = _mm_add_ps(_mm256_castps256_ps128(_mm256_add_ps(folded, accm[j])),
-                            _mm256_extractf128_ps(_mm256_add_ps(folded, accm[j]), 1));
-      s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-      s = _mm_add_ss(s, _mm_movehdup_ps(s));
-      y[j * ldy + r] = _mm_cvtss_f32(s);
-    }
+    for (int j = 0; j < N; ++j)
+      y[j * ldy + r] = hsum512(_mm512_add_ps(acc[j], _mm512_zextps256_ps512(accm[j])));
   }
 }
 

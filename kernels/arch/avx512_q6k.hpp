@@ -19,6 +19,7 @@
 
 #include <cstdint>
 
+#include "kernels/arch/avx512_q4k.hpp"
 #include "kernels/formats/q6_k.hpp"
 #include "kernels/formats/q8_k.hpp"
 #include "kernels/kernels.hpp"
@@ -60,14 +61,7 @@ inline Q6KUnpacked unpack_q6k(const formats::BlockQ6_K& b) noexcept {
 }
 
 inline void dot_q6k(const Q6KUnpacked& u, const formats::BlockQ8_K& a, __m512& acc) noexcept {
-  const __m512i z = _mm512_setzero_si512();
-  const auto* aq = reinterpret_cast<const __m512i*>(a.qs);
-  const __m512i p0 = _mm512_dpbusd_epi32(z, u.q[0], _mm512_loadu_si512(aq));
-  const __m512i p1 = _mm512_dpbusd_epi32(z, u.q[1], _mm512_loadu_si512(aq + 1));
-  const __m512i p2 = _mm512_dpbusd_epi32(z, u.q[2], _mm512_loadu_si512(aq + 2));
-  const __m512i p3 = _mm512_dpbusd_epi32(z, u.q[3], _mm512_loadu_si512(aq + 3));
-  __m512i sumi = _mm512_dpwssd_epi32(z, _mm512_packs_epi32(p0, p1), u.s01);
-  sumi = _mm512_dpwssd_epi32(sumi, _mm512_packs_epi32(p2, p3), u.s23);
+  __m512i sumi = scaled_block_dot(u.q, u.s01, u.s23, a.qs);
   // Only the total over the lanes matters, so the offset goes into the lower 8.
   const __m256i off = _mm256_slli_epi32(_mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.bsums)), u.sc16), 5);
   sumi = _mm512_sub_epi32(sumi, _mm512_zextsi256_si512(off));
@@ -98,12 +92,7 @@ void q6k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, flo
       const Q6KUnpacked u = unpack_q6k(wr[ib]);
       for (int j = 0; j < N; ++j) dot_q6k(u, a[j][ib], acc[j]);
     }
-    for (int j = 0; j < N; ++j) {
-      const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(acc[j]), _mm512_extractf32x8_ps(acc[j], 1));
-      __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-      s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-      y[j * ldy + r] = _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
-    }
+    for (int j = 0; j < N; ++j) y[j * ldy + r] = hsum512(acc[j]);
   }
 }
 
