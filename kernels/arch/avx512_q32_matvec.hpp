@@ -24,12 +24,12 @@
 #include "kernels/arch/avx512_q32.hpp"
 #include "kernels/arch/avx512_q4k.hpp"
 #include "kernels/kernels.hpp"
+#include "kernels/simd/prefetch.hpp"
 
 namespace slm::kernels::arch::avx512 {
 
 // Row lengths up to kMvMaxBlocks * 32 take this path (the activation scratch is on the stack).
 inline constexpr std::int64_t kMvMaxBlocks = 1024;
-inline constexpr std::int64_t kMvPrefetchRows = 8;
 
 // The activation side, one slot per block, groups of 16 blocks.
 struct MvScratch {
@@ -93,20 +93,16 @@ void matvec_q32(const Matrix& w, const void* xq, float* y, std::int64_t r0, std:
   // Byte offsets of 16 consecutive blocks, for the gather of their first 32-bit words.
   const __m512i block_offsets = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                                    _mm512_set1_epi32(static_cast<int>(sizeof(WB))));
-  const std::size_t group_bytes = 16 * sizeof(WB);
+  const std::size_t ahead = static_cast<std::size_t>(simd::kPrefetchRows * w.row_stride);
   for (std::int64_t r = r0; r < r1; ++r) {
     const auto* wr = reinterpret_cast<const WB*>(static_cast<const unsigned char*>(w.data) + r * w.row_stride);
-    // Weights stream from DRAM here: prefetch, one request per cache line, rows ahead into L2.
-    const bool prefetch = r + kMvPrefetchRows < w.n_rows;
-    std::uintptr_t next_line = (reinterpret_cast<std::uintptr_t>(wr) + kMvPrefetchRows * w.row_stride) & ~std::uintptr_t{63};
+    const bool prefetch = r + simd::kPrefetchRows < w.n_rows;  // weights stream from DRAM here
+    simd::LinePrefetch pf(wr, ahead);
     __m512 acc = _mm512_setzero_ps();
     for (std::int64_t g = 0; g < nb; g += 16) {
       const std::int64_t n = nb - g < 16 ? nb - g : 16;
       const WB* b = wr + g;
-      if (prefetch) {
-        const std::uintptr_t end = reinterpret_cast<std::uintptr_t>(b) + group_bytes + kMvPrefetchRows * w.row_stride;
-        for (; next_line < end; next_line += 64) _mm_prefetch(reinterpret_cast<const char*>(next_line), _MM_HINT_T1);
-      }
+      if (prefetch) pf.advance(b + 16);
       __m512i p[8];
       for (int j = 0; j < 8; ++j) {
         const std::int64_t i = 2 * j;

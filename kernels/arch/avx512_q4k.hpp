@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/formats/q4_k.hpp"
 #include "kernels/formats/q8_k.hpp"
@@ -137,6 +138,23 @@ void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, con
   }
 }
 
+// Calls f(std::integral_constant<int, N>{}) for N = n (1..8; more counts as 8): the tile
+// kernels take their number of activation rows as a template parameter, so that their
+// accumulators stay in registers. Shared with avx512_q6k.hpp.
+template <class F>
+inline void with_tile_rows(std::int64_t n, F&& f) {
+  switch (n) {
+    case 1: return f(std::integral_constant<int, 1>{});
+    case 2: return f(std::integral_constant<int, 2>{});
+    case 3: return f(std::integral_constant<int, 3>{});
+    case 4: return f(std::integral_constant<int, 4>{});
+    case 5: return f(std::integral_constant<int, 5>{});
+    case 6: return f(std::integral_constant<int, 6>{});
+    case 7: return f(std::integral_constant<int, 7>{});
+    default: return f(std::integral_constant<int, 8>{});
+  }
+}
+
 // Rows in chunks of 16 (their weights stay in L1/L2 across the batch tiles), batch in tiles of 8.
 inline void matmul_q4k(const Matrix& w, const void* xq, std::int64_t batch, float* y, std::int64_t ldy,
                        std::int64_t r0, std::int64_t r1) {
@@ -156,16 +174,7 @@ inline void matmul_q4k(const Matrix& w, const void* xq, std::int64_t batch, floa
         const auto* a = reinterpret_cast<const formats::BlockQ8_K*>(xb + static_cast<std::size_t>(j) * act_row);
         for (std::int64_t ib = 0; ib < nb; ++ib) _mm256_store_ps(sums + (j * nb + ib) * 8, act_sums(a[ib]));
       }
-      switch (nt) {
-        case 1: q4k_tile<1>(w, xb, act_row, sums, yb, ldy, rc, re); break;
-        case 2: q4k_tile<2>(w, xb, act_row, sums, yb, ldy, rc, re); break;
-        case 3: q4k_tile<3>(w, xb, act_row, sums, yb, ldy, rc, re); break;
-        case 4: q4k_tile<4>(w, xb, act_row, sums, yb, ldy, rc, re); break;
-        case 5: q4k_tile<5>(w, xb, act_row, sums, yb, ldy, rc, re); break;
-        case 6: q4k_tile<6>(w, xb, act_row, sums, yb, ldy, rc, re); break;
-        case 7: q4k_tile<7>(w, xb, act_row, sums, yb, ldy, rc, re); break;
-        default: q4k_tile<8>(w, xb, act_row, sums, yb, ldy, rc, re); break;
-      }
+      with_tile_rows(nt, [&](auto n) { q4k_tile<decltype(n)::value>(w, xb, act_row, sums, yb, ldy, rc, re); });
     }
   }
 }

@@ -23,6 +23,7 @@
 #include "kernels/formats/q6_k.hpp"
 #include "kernels/formats/q8_k.hpp"
 #include "kernels/kernels.hpp"
+#include "kernels/simd/prefetch.hpp"
 
 namespace slm::kernels::arch::avx512 {
 
@@ -68,27 +69,22 @@ inline void dot_q6k(const Q6KUnpacked& u, const formats::BlockQ8_K& a, __m512& a
   acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_set1_ps(u.d * a.d), acc);
 }
 
-inline constexpr std::int64_t kQ6KPrefetchRows = 8;
-
 template <int N>
 void q6k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, float* y, std::int64_t ldy,
               std::int64_t r0, std::int64_t r1) {
   const std::int64_t nb = w.k / 256;
   const formats::BlockQ8_K* a[N];
   for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const formats::BlockQ8_K*>(xq + static_cast<std::size_t>(j) * act_row);
-  const std::size_t ahead = static_cast<std::size_t>(kQ6KPrefetchRows * w.row_stride);
+  const std::size_t ahead = static_cast<std::size_t>(simd::kPrefetchRows * w.row_stride);
   for (std::int64_t r = r0; r < r1; ++r) {
     const auto* wr = reinterpret_cast<const formats::BlockQ6_K*>(static_cast<const unsigned char*>(w.data) + r * w.row_stride);
     __m512 acc[N];
     for (int j = 0; j < N; ++j) acc[j] = _mm512_setzero_ps();
-    // Matrix-vector products stream the weights from DRAM: one prefetch per cache line, rows
-    // ahead, into L2.
-    const bool prefetch = N <= 2 && r + kQ6KPrefetchRows < w.n_rows;
-    std::uintptr_t next_line = (reinterpret_cast<std::uintptr_t>(wr) + ahead) & ~std::uintptr_t{63};
+    // Matrix-vector products stream the weights from DRAM (kernels/simd/prefetch.hpp).
+    const bool prefetch = N <= 2 && r + simd::kPrefetchRows < w.n_rows;
+    simd::LinePrefetch pf(wr, ahead);
     for (std::int64_t ib = 0; ib < nb; ++ib) {
-      if (prefetch)
-        for (const std::uintptr_t end = reinterpret_cast<std::uintptr_t>(wr + ib + 1) + ahead; next_line < end; next_line += 64)
-          _mm_prefetch(reinterpret_cast<const char*>(next_line), _MM_HINT_T1);
+      if (prefetch) pf.advance(wr + ib + 1);
       const Q6KUnpacked u = unpack_q6k(wr[ib]);
       for (int j = 0; j < N; ++j) dot_q6k(u, a[j][ib], acc[j]);
     }
@@ -108,16 +104,7 @@ inline void matmul_q6k(const Matrix& w, const void* xq, std::int64_t batch, floa
     for (std::int64_t b0 = 0; b0 < batch; b0 += kTile) {
       const unsigned char* xb = x + static_cast<std::size_t>(b0) * act_row;
       float* yb = y + b0 * ldy;
-      switch (batch - b0 < kTile ? batch - b0 : kTile) {
-        case 1: q6k_tile<1>(w, xb, act_row, yb, ldy, rc, re); break;
-        case 2: q6k_tile<2>(w, xb, act_row, yb, ldy, rc, re); break;
-        case 3: q6k_tile<3>(w, xb, act_row, yb, ldy, rc, re); break;
-        case 4: q6k_tile<4>(w, xb, act_row, yb, ldy, rc, re); break;
-        case 5: q6k_tile<5>(w, xb, act_row, yb, ldy, rc, re); break;
-        case 6: q6k_tile<6>(w, xb, act_row, yb, ldy, rc, re); break;
-        case 7: q6k_tile<7>(w, xb, act_row, yb, ldy, rc, re); break;
-        default: q6k_tile<8>(w, xb, act_row, yb, ldy, rc, re); break;
-      }
+      with_tile_rows(batch - b0, [&](auto n) { q6k_tile<decltype(n)::value>(w, xb, act_row, yb, ldy, rc, re); });
     }
   }
 }

@@ -15,13 +15,13 @@
 #include "kernels/kernels.hpp"
 #include "kernels/simd/dequant_blocks.hpp"
 #include "kernels/simd/int8_blocks.hpp"
+#include "kernels/simd/prefetch.hpp"
 
 namespace slm::kernels::simd {
 inline namespace SLM_SIMD_ISA_NS {
 
 inline constexpr std::int64_t kRowChunk = 16;
 inline constexpr int kBatchTile = 4;
-inline constexpr std::int64_t kPrefetchRows = 8;
 
 template <class Tr, class K, int N>
 void q8_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, float* y, std::int64_t ldy,

@@ -19,12 +19,12 @@
 #include <type_traits>
 
 #include "kernels/simd/int8_blocks.hpp"
+#include "kernels/simd/prefetch.hpp"
 
 namespace slm::kernels::simd {
 inline namespace SLM_SIMD_ISA_NS {
 
 inline constexpr std::int64_t kMv32MaxBlocks = 1024;  // rows up to 32768 elements
-inline constexpr std::int64_t kMv32PrefetchRows = 8;
 
 // The activation side, one slot per block, zero-padded to whole groups of 8.
 struct Mv32Scratch {
@@ -141,21 +141,16 @@ void matvec_q32(const Matrix& w, const void* xq, float* y, std::int64_t r0, std:
   const std::int64_t nb = w.k / 32;
   Mv32Scratch s;
   prepare_mv32_activations<K>(static_cast<const typename K::ABlock*>(xq), nb, s);
-  const std::size_t group_bytes = 8 * sizeof(WB);
+  const std::size_t ahead = static_cast<std::size_t>(kPrefetchRows * w.row_stride);
   for (std::int64_t r = r0; r < r1; ++r) {
     const auto* wr = reinterpret_cast<const WB*>(static_cast<const unsigned char*>(w.data) + r * w.row_stride);
-    // Weights stream from DRAM here: prefetch, one request per cache line, rows ahead into L2.
-    const bool prefetch = r + kMv32PrefetchRows < w.n_rows;
-    const std::size_t ahead = static_cast<std::size_t>(kMv32PrefetchRows * w.row_stride);
-    std::uintptr_t next_line = (reinterpret_cast<std::uintptr_t>(wr) + ahead) & ~std::uintptr_t{63};
+    const bool prefetch = r + kPrefetchRows < w.n_rows;  // weights stream from DRAM here
+    LinePrefetch pf(wr, ahead);
     __m256 acc = _mm256_setzero_ps();
     for (std::int64_t g = 0; g < nb; g += 8) {
       const std::int64_t n = nb - g < 8 ? nb - g : 8;
       const WB* b = wr + g;
-      if (prefetch)
-        for (const std::uintptr_t end = reinterpret_cast<std::uintptr_t>(b) + group_bytes + ahead; next_line < end;
-             next_line += 64)
-          _mm_prefetch(reinterpret_cast<const char*>(next_line), _MM_HINT_T1);
+      if (prefetch) pf.advance(b + 8);
       __m256i p[8];
       for (int i = 0; i < 8; ++i)
         p[i] = i < n ? Mv32<K>::template dot<Tr>(b[i], load256(s.q + 32 * (g + i))) : _mm256_setzero_si256();
