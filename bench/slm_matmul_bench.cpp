@@ -8,16 +8,14 @@
 
 #include <benchmark/benchmark.h>
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <memory>
-#include <new>
 #include <string>
 #include <vector>
 
 #include "cases.hpp"
 #include "pool.hpp"
+#include "util/pages.hpp"
 
 namespace slm::bench {
 namespace {
@@ -95,32 +93,17 @@ int cycle_count(DType type, Shape s) {
   return static_cast<int>(1.1 * (1 << 30) / bytes) + 1;
 }
 
-// The matrices live in one anonymous mapping with huge pages, as the engine holds weights
-// (src/gguf/mapping.cpp): with 4 KiB pages the TLB misses alone cost 7-24% of the rate here.
-struct HugeBuffer {
-  explicit HugeBuffer(std::size_t n) : size(n) {
-    void* p = ::mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    ::madvise(p, n, MADV_HUGEPAGE);
-    data = static_cast<std::uint8_t*>(p);
-  }
-  ~HugeBuffer() { ::munmap(data, size); }
-  HugeBuffer(const HugeBuffer&) = delete;
-  HugeBuffer& operator=(const HugeBuffer&) = delete;
-  std::uint8_t* data;
-  std::size_t size;
-};
-
 void bm_cycle(benchmark::State& st, DType type, int threads) {
   const Shape s = cycle_shape();
   const int n_mats = cycle_count(type, s);
   const std::size_t mat_bytes = kernels::row_bytes(type, s.k) * static_cast<std::size_t>(s.n);
-  HugeBuffer buf(mat_bytes * static_cast<std::size_t>(n_mats));
+  // One huge-page mapping for all matrices, as the engine holds weights (src/gguf/mapping.cpp).
+  const util::Pages buf(mat_bytes * static_cast<std::size_t>(n_mats), /*huge=*/true);
   std::vector<kernels::Matrix> mats;
   for (int i = 0; i < n_mats; ++i) {
     const WeightMatrix w = random_matrix(type, s.n, s.k, 1000 + static_cast<std::uint64_t>(i));
-    std::copy(w.bytes.begin(), w.bytes.end(), buf.data + mat_bytes * static_cast<std::size_t>(i));
-    mats.push_back({type, buf.data + mat_bytes * static_cast<std::size_t>(i), s.k, s.n, kernels::row_bytes(type, s.k)});
+    std::copy(w.bytes.begin(), w.bytes.end(), buf.data() + mat_bytes * static_cast<std::size_t>(i));
+    mats.push_back({type, buf.data() + mat_bytes * static_cast<std::size_t>(i), s.k, s.n, kernels::row_bytes(type, s.k)});
   }
   Activations a = make_activations(type, s.k, s.n, 1);
   Pool& p = pool(threads);
@@ -132,7 +115,7 @@ void bm_cycle(benchmark::State& st, DType type, int threads) {
   }
   set_counters(st, static_cast<double>(mat_bytes), s, 1);
   st.SetLabel(std::string(kernels::isa_name(kernels::kernels().isa)) + " " +
-              std::to_string(static_cast<double>(buf.size) / (1 << 30)) + " GiB, huge pages");
+              std::to_string(static_cast<double>(buf.size()) / (1 << 30)) + " GiB, huge pages");
 }
 
 }  // namespace

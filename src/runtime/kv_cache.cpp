@@ -1,10 +1,7 @@
 #include "runtime/kv_cache.hpp"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cstring>
-#include <new>
 
 namespace slm::runtime {
 
@@ -18,20 +15,9 @@ KvCache::KvCache(const HParams& hp, std::int64_t n_ctx, std::int64_t n_batch, ke
     const bool local = hp.layer_is_local[std::size_t(il)] && hp.sliding_window > 0;
     const std::int64_t rows = local ? std::min(n_ctx, hp.sliding_window + n_batch - 1) : n_ctx;
     const std::size_t bytes = std::size_t(rows) * row_bytes_;
-    layers_.push_back(Layer{Pages(bytes), Pages(bytes), rows, local ? hp.sliding_window : 0});
+    layers_.push_back(Layer{util::Pages(bytes), util::Pages(bytes), rows, local ? hp.sliding_window : 0});
     max_rows_ = std::max(max_rows_, rows);
   }
-}
-
-KvCache::Pages::Pages(std::size_t bytes) : n_(bytes) {
-  if (bytes == 0) return;
-  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-  p_ = static_cast<std::uint8_t*>(p);
-}
-
-KvCache::Pages::~Pages() {
-  if (p_) ::munmap(p_, n_);
 }
 
 void KvCache::store(std::int64_t il, std::int64_t pos, const float* k, const float* v) {

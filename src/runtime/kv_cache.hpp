@@ -9,13 +9,12 @@
 //    writes all its keys before attending, and its first query still needs the W - 1 keys
 //    before it, so the ring holds W - 1 + n_batch positions.
 
-#include <cstddef>
 #include <cstdint>
-#include <utility>
 #include <vector>
 
 #include "kernels/kernels.hpp"
 #include "slm/arch.hpp"
+#include "util/pages.hpp"
 
 namespace slm::runtime {
 
@@ -43,25 +42,10 @@ class KvCache {
   std::size_t bytes() const;                                 // total allocation
 
  private:
-  // Zero-filled memory that becomes resident only where it is written (an anonymous mapping):
-  // a session sized for a long context costs memory as its tokens arrive, not up front.
-  class Pages {
-   public:
-    explicit Pages(std::size_t bytes);
-    ~Pages();
-    Pages(Pages&& o) noexcept : p_(std::exchange(o.p_, nullptr)), n_(std::exchange(o.n_, 0)) {}
-    Pages& operator=(Pages&&) = delete;
-    Pages(const Pages&) = delete;
-    Pages& operator=(const Pages&) = delete;
-    std::uint8_t* data() const noexcept { return p_; }
-    std::size_t size() const noexcept { return n_; }
-
-   private:
-    std::uint8_t* p_ = nullptr;
-    std::size_t n_ = 0;
-  };
   struct Layer {
-    Pages k, v;  // [rows][n_head_kv][head_dim] of type_
+    // [rows][n_head_kv][head_dim] of type_, resident only where written: a session sized for a
+    // long context costs memory as its tokens arrive, not up front.
+    util::Pages k, v;
     std::int64_t rows = 0;
     std::int64_t window = 0;  // 0: global
   };

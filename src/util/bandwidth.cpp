@@ -2,11 +2,11 @@
 #include "util/bandwidth.hpp"
 
 #include <immintrin.h>
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <new>
 #include <thread>
 #include <vector>
 
@@ -71,31 +71,27 @@ ReadProbe::ReadProbe(std::size_t bytes, int threads) : threads_(std::max(1, thre
   // Each slice a whole number of pages, so every 64-byte aligned load stays in its slice.
   const std::size_t slice = bytes / std::size_t(threads_) / 4096 * 4096;
   if (slice == 0) return;
-  const std::size_t total = slice * std::size_t(threads_);
-  void* p = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return;
-  ::madvise(p, total, MADV_HUGEPAGE);  // a hint: without huge pages the probe still works
-  buf_ = static_cast<std::uint64_t*>(p);
-  bytes_ = total;
-  on_threads(threads_, [&](int t) { std::memset(reinterpret_cast<char*>(buf_) + slice * std::size_t(t), 1, slice); });
-}
-
-ReadProbe::~ReadProbe() {
-  if (buf_) ::munmap(buf_, bytes_);
+  try {
+    buf_ = Pages(slice * std::size_t(threads_), /*huge=*/true);
+  } catch (const std::bad_alloc&) {
+    return;
+  }
+  on_threads(threads_, [&](int t) { std::memset(buf_.data() + slice * std::size_t(t), 1, slice); });
 }
 
 double ReadProbe::pass() {
-  if (!buf_) return 0;
+  if (buf_.size() == 0) return 0;
   static const SumFn sum = widest_sum();
-  const std::size_t words = bytes_ / sizeof(std::uint64_t) / std::size_t(threads_);
+  const auto* words_at = reinterpret_cast<const std::uint64_t*>(buf_.data());
+  const std::size_t words = buf_.size() / sizeof(std::uint64_t) / std::size_t(threads_);
   std::vector<std::uint64_t> sums(std::size_t(threads_), 0);
   const auto t0 = std::chrono::steady_clock::now();
-  on_threads(threads_, [&](int t) { sums[std::size_t(t)] = sum(buf_ + words * std::size_t(t), words); });
+  on_threads(threads_, [&](int t) { sums[std::size_t(t)] = sum(words_at + words * std::size_t(t), words); });
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // Every word is 0x0101...01, so the sums are known: checking them keeps the reads observable.
   for (const std::uint64_t v : sums)
     if (v != words * 0x0101010101010101ull) return 0;
-  return s > 0 ? static_cast<double>(bytes_) / s / 1e9 : 0;
+  return s > 0 ? static_cast<double>(buf_.size()) / s / 1e9 : 0;
 }
 
 double measure_read_bandwidth_gbps(int threads) {

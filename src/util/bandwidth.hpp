@@ -16,24 +16,22 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "util/pages.hpp"
+
 namespace slm::util {
 
 class ReadProbe {
  public:
   // Allocates and touches `bytes` (rounded down to whole 4 KiB pages per thread). On failure
-  // pass() returns 0.
+  // bytes() is 0 and pass() returns 0.
   ReadProbe(std::size_t bytes, int threads);
-  ~ReadProbe();
-  ReadProbe(const ReadProbe&) = delete;
-  ReadProbe& operator=(const ReadProbe&) = delete;
 
   // Reads the whole buffer once with the probe's threads; returns GB/s (1e9 bytes/s).
   double pass();
-  std::size_t bytes() const noexcept { return bytes_; }
+  std::size_t bytes() const noexcept { return buf_.size(); }
 
  private:
-  std::uint64_t* buf_ = nullptr;
-  std::size_t bytes_ = 0;
+  Pages buf_{0};
   int threads_ = 1;
 };
 
