@@ -65,7 +65,8 @@ class Session {
   // evaluated then), Error(Argument) for an empty span or a token id outside the vocabulary,
   // Error(Format) if a logit comes out NaN or Inf (weights holding or producing non-finite
   // values): the tokens are then taken back (position() unchanged, logits() empty until the
-  // next successful call) and the session stays usable.
+  // next successful call) and the session stays usable. Error(Io) if the file of a mapped model
+  // was cut short since loading (detected when a token's embedding row is read from it).
   std::span<const float> prefill(std::span<const TokenId> tokens);
   // Appends one token; returns its logits [n_vocab].
   std::span<const float> decode(TokenId token);

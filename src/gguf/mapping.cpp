@@ -41,14 +41,18 @@ Mapping Mapping::open(const std::filesystem::path& path, bool use_mmap) {
   if (size == 0) return m;  // mmap cannot map nothing; the parser reports the empty file
   // Decode streams every weight once per token, and with 4 KiB pages the TLB misses cost 7-24%
   // of the read rate (docs/kernels.md). A mapped file is PMD-mapped by the kernel wherever the
-  // page cache holds 2 MiB folios (most of a file once read); the memory a file is read into
-  // asks for huge pages itself.
+  // page cache holds 2 MiB folios; MADV_HUGEPAGE makes the faults that read the file from disk
+  // allocate such folios (a file already cached in small folios stays so: docs/performance.md).
+  // The memory a file is read into asks for huge pages itself.
   if (use_mmap) {
     void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, f.fd, 0);
     if (p == MAP_FAILED) io_error(path, "cannot map " + std::to_string(size) + " bytes", errno);
+    ::madvise(p, size, MADV_HUGEPAGE);
     m.mapped_ = p;
     m.data_ = static_cast<const std::uint8_t*>(p);
     m.size_ = size;
+    m.fd_ = std::exchange(f.fd, -1);
+    m.path_ = path;
     return m;
   }
   void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -70,6 +74,24 @@ Mapping Mapping::open(const std::filesystem::path& path, bool use_mmap) {
   return m;
 }
 
+void Mapping::copy(const std::uint8_t* from, std::size_t n, void* dst) const {
+  if (fd_ < 0) {
+    std::memcpy(dst, from, n);
+    return;
+  }
+  auto* out = static_cast<std::uint8_t*>(dst);
+  auto offset = static_cast<std::uint64_t>(from - data_);
+  while (n > 0) {
+    const ssize_t r = ::pread(fd_, out, n, static_cast<off_t>(offset));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) io_error(path_, "cannot read", errno);
+    if (r == 0) throw Error(Error::Kind::Io, "file shrank after it was mapped (changed on disk while in use; --no-mmap reads it into memory)", path_.string(), {}, offset);
+    out += r;
+    offset += static_cast<std::uint64_t>(r);
+    n -= static_cast<std::size_t>(r);
+  }
+}
+
 Mapping Mapping::from_bytes(std::vector<std::uint8_t> bytes) {
   Mapping m;
   m.owned_ = std::move(bytes);
@@ -84,6 +106,8 @@ Mapping& Mapping::operator=(Mapping&& other) noexcept {
   if (this == &other) return *this;
   release();
   mapped_ = std::exchange(other.mapped_, nullptr);
+  fd_ = std::exchange(other.fd_, -1);
+  path_ = std::move(other.path_);
   size_ = std::exchange(other.size_, 0);
   owned_ = std::move(other.owned_);
   other.owned_.clear();
@@ -97,6 +121,8 @@ Mapping::~Mapping() { release(); }
 
 void Mapping::release() noexcept {
   if (mapped_) ::munmap(mapped_, size_);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
   mapped_ = nullptr;
   data_ = nullptr;
   size_ = 0;

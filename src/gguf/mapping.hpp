@@ -17,6 +17,12 @@ class Mapping {
 
   std::span<const std::uint8_t> bytes() const noexcept { return {data_, size_}; }
 
+  // Copies n bytes at `from` (inside bytes()) to dst. From a mapped file they are read with
+  // pread, so the mapping does not become resident there: the token embedding is read a row at
+  // a time, and touching a row through the mapping makes its whole page-cache folio (2 MiB)
+  // count in the resident set. Throws slm::Error (Io) if the file cannot be read.
+  void copy(const std::uint8_t* from, std::size_t n, void* dst) const;
+
   Mapping(Mapping&& other) noexcept;
   Mapping& operator=(Mapping&& other) noexcept;
   Mapping(const Mapping&) = delete;
@@ -30,6 +36,8 @@ class Mapping {
 
   const std::uint8_t* data_ = nullptr;
   std::uint64_t size_ = 0;
+  int fd_ = -1;                      // the mapped file, kept open for copy()
+  std::filesystem::path path_;       // its name, for copy()'s errors
   void* mapped_ = nullptr;           // non-null when data_ points into an mmap (of the file, or
                                      // anonymous memory the file was read into); size_ bytes
   std::vector<std::uint8_t> owned_;  // the bytes of from_bytes()

@@ -384,4 +384,6 @@ std::span<const std::uint8_t> File::tensor_data(const TensorInfo& t) const noexc
   return impl_->mapping.bytes().subspan(impl_->data_offset + t.offset, t.n_bytes);
 }
 
+void File::copy(const std::uint8_t* from, std::size_t n, void* dst) const { impl_->mapping.copy(from, n, dst); }
+
 }  // namespace slm::gguf

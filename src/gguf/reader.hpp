@@ -78,6 +78,9 @@ class File {
   const TensorInfo* find_tensor(std::string_view name) const noexcept;
   // The tensor's bytes (inside the mapping; valid while this File lives).
   std::span<const std::uint8_t> tensor_data(const TensorInfo& t) const noexcept;
+  // Copies n bytes at `from` (inside tensor data) to dst without making the mapping resident
+  // there (Mapping::copy). Throws slm::Error (Io).
+  void copy(const std::uint8_t* from, std::size_t n, void* dst) const;
 
   File(File&&) noexcept;
   File& operator=(File&&) noexcept;

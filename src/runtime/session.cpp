@@ -79,6 +79,7 @@ State::State(const Model::Impl& model, const SessionOptions& options)
   rope_global = rope_freqs(hp, hp.rope_base, hp.rope_freq_scale, model.weights.rope_freqs);
   rope_local = rope_freqs(hp, hp.rope_base_local, 1.0f, nullptr);
   angles.resize(std::size_t(hp.n_rot / 2));
+  embd_row.resize(model.weights.token_embd.row_stride);
 
   // Largest quantized input row over every matrix, times the batch.
   std::size_t act = 0;
@@ -108,9 +109,12 @@ struct Session::Impl {
     const std::int64_t d = hp.n_embd, n_vocab = hp.n_vocab;
     const model::Weights& w = s.m.weights;
     for (std::int64_t i = 0; i < n; ++i) {  // x[i] = token_embd[token] · embed_scale
+      // Copied, not read in place: a row read through the mapping would make its whole page-cache
+      // folio resident (2 MiB per token seen, up to the whole table when the LM head is untied).
       const auto* row = static_cast<const std::uint8_t*>(w.token_embd.data) +
                         std::size_t(tokens[i]) * w.token_embd.row_stride;
-      kernels::dequantize_row(w.token_embd.type, row, s.x.data() + i * d, d);
+      s.m.file.copy(row, s.embd_row.size(), s.embd_row.data());
+      kernels::dequantize_row(w.token_embd.type, s.embd_row.data(), s.x.data() + i * d, d);
       if (hp.embed_scale != 1.0f) s.k.scale(s.x.data() + i * d, hp.embed_scale, d, s.x.data() + i * d);
     }
     if (s.observer) runtime::notify(s, TracePoint::Embedding, -1, pos, n, d, s.x.data());  // trace hook

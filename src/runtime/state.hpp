@@ -52,6 +52,7 @@ struct State {
   std::vector<float> scores;  // [threads][attention_scratch_floats()]  attention scratch
   RopeFreqs rope_global, rope_local;   // RoPE of global / sliding-window layers
   std::vector<float> angles;           // [n_rot/2] RoPE angles of one position
+  std::vector<std::uint8_t> embd_row;  // one token_embd row, copied out of the file
 
   // Quantized activations of the last matmul input on the integer path
   // ([batch] rows of act_row_bytes), reused by the next matmul of the same input and type.

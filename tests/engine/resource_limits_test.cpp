@@ -263,4 +263,20 @@ TEST(ResourceLimits, ModelReadIntoMemorySurvivesTheFileBeingTruncated) {
   fs::remove(p);
 }
 
+// A mapped model whose file is truncated after loading: the next evaluation reads the token's
+// embedding row from the file first, and fails with an Io error instead of a SIGBUS.
+TEST(ResourceLimits, MappedModelReportsItsFileTruncated) {
+  const fs::path p = temp_file("truncate-mapped");
+  fs::copy_file(kTiny, p, fs::copy_options::overwrite_existing);
+  const slm::Model m = slm::Model::load(p, load_options(true));
+  slm::Session s(m, {.n_ctx = 32, .threads = 1});
+  const slm::TokenId t = m.tokenizer().encode("fox").back();
+  s.decode(t);
+  fs::resize_file(p, 0);
+  const std::string e = error_of(slm::Error::Kind::Io, [&] { s.decode(t); });
+  EXPECT_NE(e.find("shrank"), std::string::npos) << e;
+  EXPECT_EQ(s.position(), 1);
+  fs::remove(p);
+}
+
 }  // namespace

@@ -171,6 +171,20 @@ TEST_P(RealFile, MmapAndReadAgree) {
   }
 }
 
+// File::copy (pread from a mapped file, memcpy from memory) gives the bytes the mapping holds.
+TEST_P(RealFile, CopyReadsTheMappedBytes) {
+  for (const bool use_mmap : {true, false}) {
+    const File f = File::open(GetParam(), OpenOptions{.use_mmap = use_mmap});
+    for (const TensorInfo& t : f.tensors()) {
+      const auto x = f.tensor_data(t);
+      const std::size_t from = x.size() / 3, n = std::min<std::size_t>(x.size() - from, 5000);
+      std::vector<std::uint8_t> got(n);
+      f.copy(x.data() + from, n, got.data());
+      ASSERT_TRUE(std::equal(got.begin(), got.end(), x.begin() + std::ptrdiff_t(from))) << t.name;
+    }
+  }
+}
+
 TEST_P(RealFile, WriterReproducesTheFileByteForByte) {
   const File f = File::open(GetParam());
   const Mapping original = Mapping::open(GetParam(), /*use_mmap=*/true);

@@ -1,9 +1,12 @@
 // `slm run` when its model file shrinks on disk while the program runs (docs/robustness.md):
-// with the file mapped, the next access to a lost page raises SIGBUS, and the program must say
-// so in one line and exit non-zero (3) instead of dying silently; with --no-mmap it does not
-// notice at all. Deterministic: the program runs in chat mode, the file is truncated while it
-// waits for its first line of input (after loading), then the line is sent.
+// with the file mapped, the program must say so in one line and exit non-zero instead of dying
+// silently: an Io error (exit 1) when the token embedding, read from the file, is gone; the
+// SIGBUS handler's line (exit 3) when a weight read in place through the mapping is. With
+// --no-mmap it does not notice at all. Deterministic: the program runs in chat mode, the file is
+// truncated while it waits for its first line of input (after loading), then the line is sent.
 #include <gtest/gtest.h>
+
+#include "gguf/reader.hpp"
 
 #include <filesystem>
 #include <string>
@@ -38,12 +41,13 @@ void read_until(int fd, std::string& text, const std::string& marker) {
   }
 }
 
-// Starts `slm run --chat` on a copy of the tiny model, truncates the copy once the program
-// reports it is ready, then sends one user line.
-Result run_and_truncate(bool no_mmap) {
+const fs::path kTiny = fs::path(SLM_TEST_DATA_DIR) / "golden" / "models" / "tiny-llama-Q4_K_M.gguf";
+
+// Starts `slm run --chat` on a copy of the tiny model, truncates the copy to `keep` bytes once
+// the program reports it is ready, then sends one user line.
+Result run_and_truncate(bool no_mmap, std::uintmax_t keep = 0) {
   const fs::path model = fs::temp_directory_path() / ("slm-mmap-cli-" + std::to_string(::getpid()) + ".gguf");
-  fs::copy_file(fs::path(SLM_TEST_DATA_DIR) / "golden" / "models" / "tiny-llama-Q4_K_M.gguf", model,
-                fs::copy_options::overwrite_existing);
+  fs::copy_file(kTiny, model, fs::copy_options::overwrite_existing);
   const std::string binary = std::string(SLM_BINARY_DIR) + "/tools/slm";
   std::vector<std::string> args = {binary, "run", "-m", model.string(), "--chat", "--chat-template", "chatml",
                                    "--temp", "0", "-n", "8", "-t", "1", "-c", "64"};
@@ -76,7 +80,7 @@ Result run_and_truncate(bool no_mmap) {
   // The header line is printed after the model is loaded and the session allocated.
   read_until(err[0], r.err, "slm run:");
   read_until(err[0], r.err, "\n");
-  fs::resize_file(model, 0);
+  fs::resize_file(model, keep);
   const std::string line = "Hello there\n";
   EXPECT_EQ(::write(in[1], line.data(), line.size()), ssize_t(line.size()));
   ::close(in[1]);
@@ -108,6 +112,23 @@ Result run_and_truncate(bool no_mmap) {
 
 TEST(MmapCli, TruncatedMappedFileGivesAClearMessageAndExitCode) {
   const Result r = run_and_truncate(false);
+  EXPECT_EQ(r.signal, 0) << "killed by signal " << r.signal << "; stderr: " << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("error: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("file shrank after it was mapped"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--no-mmap"), std::string::npos) << r.err;
+}
+
+// Cut after the token embedding (which this file stores before the blocks' weights): the
+// embedding row is read, the first block's weights are not there.
+TEST(MmapCli, WeightsLostFromAMappedFileGiveTheSigbusLine) {
+  const auto f = slm::gguf::File::open(kTiny);
+  const slm::gguf::TensorInfo* embd = f.find_tensor("token_embd.weight");
+  ASSERT_NE(embd, nullptr);
+  const std::uintmax_t keep = f.data_offset() + embd->offset + embd->n_bytes;
+  for (const auto& t : f.tensors())
+    if (t.name.rfind("blk.0.", 0) == 0) ASSERT_GE(f.data_offset() + t.offset, keep) << t.name;
+  const Result r = run_and_truncate(false, keep);
   EXPECT_EQ(r.signal, 0) << "killed by signal " << r.signal << "; stderr: " << r.err;
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("changed on disk while in use (SIGBUS): use --no-mmap"), std::string::npos) << r.err;
