@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -239,6 +240,27 @@ TEST(ResourceLimits, NonFiniteLogitsAreAnErrorAndTheSessionStaysUsable) {
     error_of(slm::Error::Kind::Format, [&] { b.evaluate(std::vector<slm::TokenId>{8, kBadToken, 9}, true); });
     EXPECT_EQ(b.position(), 0);
   }
+}
+
+// util::mapped_residency sums Rss and FilePmdMapped over the mappings of one path only (an
+// smaps excerpt: the file mapped twice, another file and an anonymous mapping between).
+TEST(ResourceLimits, MappedResidencySumsTheMappingsOfOneFile) {
+  std::istringstream smaps(
+      "7f0000000000-7f0000400000 r--p 00000000 fd:01 42                         /models/a b.gguf\n"
+      "Size:               4096 kB\n"
+      "Rss:                4096 kB\n"
+      "FilePmdMapped:      2048 kB\n"
+      "7f0000400000-7f0000600000 r--p 00000000 fd:01 43                         /models/other.gguf\n"
+      "Rss:                2048 kB\n"
+      "FilePmdMapped:      2048 kB\n"
+      "7f0000600000-7f0000800000 rw-p 00000000 00:00 0 \n"
+      "Rss:                1024 kB\n"
+      "7f0000800000-7f0000900000 r--p 00400000 fd:01 42                         /models/a b.gguf\n"
+      "Rss:                  12 kB\n"
+      "FilePmdMapped:         0 kB\n");
+  const slm::util::MappedResidency r = slm::util::mapped_residency(smaps, "/models/a b.gguf");
+  EXPECT_EQ(r.resident, (4096u + 12u) * 1024u);
+  EXPECT_EQ(r.huge, 2048u * 1024u);
 }
 
 // use_mmap=false: the weights live in memory, so the model keeps working after its file is

@@ -74,12 +74,34 @@ TEST(BenchCli, JsonHasOneResultPerTestAndThreadCountWithConsistentStatistics) {
     EXPECT_NEAR(t["stddev_ts"].as_number(), std::sqrt(ss / 2), 1e-3 * mean);
     EXPECT_EQ(t["cpu_samples_ts"].as_floats().size(), 3u);
     EXPECT_GT(t["peak_rss_mib"].as_number(), 0);
+    // The model file's mapping (from /proc/self/smaps): resident since the weights were read,
+    // no larger than the file, and its 2 MiB-mapped part no larger than that.
+    const double resident = t["mapped_resident_bytes"].as_number(), huge = t["mapped_huge_bytes"].as_number();
+    EXPECT_GT(resident, 0);
+    EXPECT_LE(resident, double(fs::file_size(tiny("tiny-llama")) + 4096));
+    EXPECT_LE(huge, resident);
     if (i % 2 == 0) {
       EXPECT_EQ(t["gbps"].as_number(), 0);  // no bandwidth figure for prompt processing
     } else {
       EXPECT_NEAR(t["gbps"].as_number(), wbpt * t["avg_ts"].as_number() / 1e9, 1e-6 * t["gbps"].as_number() + 1e-12);
     }
   }
+}
+
+// Read into memory, the model has no file mapping to report: 0 bytes, "-" in the table.
+TEST(BenchCli, NoMmapReportsNoFileMapping) {
+  const Result r = bench("-m " + tiny("tiny-llama") + " -p 0 -n 2 -t 1 -r 1 -o json --no-mmap");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const Json j = Json::parse(r.out);
+  const Json& t = j["results"][0];
+  EXPECT_EQ(t["mapped_resident_bytes"].as_number(), 0);
+  EXPECT_EQ(t["mapped_huge_bytes"].as_number(), 0);
+  const Result md = bench("-m " + tiny("tiny-llama") + " -p 0 -n 2 -t 1 -r 1 --no-mmap");
+  ASSERT_EQ(md.status, 0) << md.err;
+  const auto lines = split(md.out, '\n');
+  ASSERT_GE(lines.size(), 3u) << md.out;
+  EXPECT_NE(lines[0].find("mapped in 2 MiB pages"), std::string::npos) << lines[0];
+  EXPECT_EQ(lines[2].substr(lines[2].size() - 5), "| - |") << lines[2];
 }
 
 TEST(BenchCli, CsvHasAHeaderAndOneRowPerTestWithMatchingColumns) {

@@ -27,6 +27,7 @@
 #include "commands.hpp"
 #include "json.hpp"
 #include "model/card.hpp"
+#include "util/memory.hpp"
 #include "slm/model.hpp"
 #include "slm/session.hpp"
 #include "slm/trace.hpp"
@@ -110,6 +111,7 @@ struct Result {
   std::vector<double> cpu_samples;  // tokens per CPU-second per repetition
   double cpu_mean = 0;
   double peak_rss_mib = 0;      // process peak after this test
+  util::MappedResidency mapped;  // the model file's mapping after this test (mmap only)
   std::map<std::string, double> profile;  // seconds per repetition, by sublayer (--profile)
   double profile_total = 0;               // wall seconds per repetition (--profile)
 };
@@ -183,6 +185,7 @@ Result run_test(const Model& model, bool pp, int n, int threads, int reps, KvTyp
   for (double v : r.samples) ss += (v - r.mean) * (v - r.mean);
   r.sd = reps > 1 ? std::sqrt(ss / double(reps - 1)) : 0.0;
   r.peak_rss_mib = peak_rss_mib();
+  r.mapped = util::mapped_residency(model.file().path());
   if (profile) {
     for (const auto& [k, v] : timer.seconds()) r.profile[k] = v / reps;
     r.profile_total = total / reps;
@@ -210,20 +213,27 @@ std::string size_text(std::uint64_t bytes) {
                                : fmt("%.2f MiB", double(bytes) / double(1ull << 20));
 }
 
+// Share of the model's resident mapping that the kernel maps with 2 MiB pages; "-" when the
+// model is not mapped (--no-mmap).
+std::string huge_text(const util::MappedResidency& m) {
+  return m.resident == 0 ? std::string("-") : fmt("%.0f%%", 100.0 * double(m.huge) / double(m.resident));
+}
+
 std::string params_text(std::int64_t n) {
   return n >= 1'000'000'000 ? fmt("%.2f B", double(n) / 1e9) : fmt("%.2f M", double(n) / 1e6);
 }
 
 std::string markdown(const Bench& b) {
   std::string out =
-      "| model | size | params | threads | kv | test | t/s | t/CPU-s | weights read/token | GB/s | peak RSS |\n"
-      "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+      "| model | size | params | threads | kv | test | t/s | t/CPU-s | weights read/token | GB/s | peak RSS | mapped in 2 MiB pages |\n"
+      "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
   for (const auto& r : b.results) {
     out += "| " + file_name(b.model_path) + " (" + b.model_type + ") | " + size_text(b.model_bytes) + " | " +
            params_text(b.params) + " | " + std::to_string(r.threads) + " | " + b.kv_type + " | " + r.test + " | " +
            fmt("%.2f", r.mean) + " ± " + fmt("%.2f", r.sd) + " | " +
            fmt("%.2f", r.cpu_mean) + " | " + (r.pp ? std::string("-") : size_text(b.weight_bytes_per_token)) + " | " +
-           (r.pp ? std::string("-") : fmt("%.2f", gbps(b, r))) + " | " + fmt("%.0f MiB", r.peak_rss_mib) + " |\n";
+           (r.pp ? std::string("-") : fmt("%.2f", gbps(b, r))) + " | " + fmt("%.0f MiB", r.peak_rss_mib) + " | " +
+           huge_text(r.mapped) + " |\n";
   }
   bool any_profile = false;
   for (const auto& r : b.results) any_profile = any_profile || !r.profile.empty();
@@ -307,6 +317,10 @@ std::string json(const Bench& b) {
     j.value(gbps(b, r));
     j.key("peak_rss_mib");
     j.value(r.peak_rss_mib);
+    j.key("mapped_resident_bytes");  // the model file's mapping: resident, and in 2 MiB pages
+    j.value(r.mapped.resident);
+    j.key("mapped_huge_bytes");
+    j.value(r.mapped.huge);
     if (!r.profile.empty()) {
       j.key("profile_seconds");
       j.begin_object();
