@@ -42,9 +42,8 @@ void transformer_block(State& s, std::int64_t il, std::int64_t n, std::int64_t p
 
   // ---- attention
   norm_rows(s, x, w.attn_norm, n, d, h);
-  matmul(s, w.wq, h, n, q);
-  matmul(s, w.wk, h, n, k, /*reuse_input=*/true);
-  matmul(s, w.wv, h, n, v, /*reuse_input=*/true);
+  const Product qkv[] = {{&w.wq, q}, {&w.wk, k}, {&w.wv, v}};
+  matmul_products(s, qkv, h, n);
   add_bias(s, q, w.bq, n, q_dim);
   add_bias(s, k, w.bk, n, kv_dim);
   add_bias(s, v, w.bv, n, kv_dim);
@@ -72,14 +71,27 @@ void transformer_block(State& s, std::int64_t il, std::int64_t n, std::int64_t p
 
   // ---- feed-forward
   norm_rows(s, x, w.ffn_norm, n, d, h);
-  matmul(s, w.gate, h, n, gate);
-  matmul(s, w.up, h, n, up, /*reuse_input=*/true);
-  if (spec.ffn_act == FfnAct::SwiGlu)
-    s.k.swiglu(gate, up, n * n_ff, gate);
-  else if (s.opt.matmul == MatmulPath::Integer)  // llama.cpp's rounding: GELU through fp16
-    s.k.geglu_fp16(gate, up, n * n_ff, gate);
-  else
-    s.k.geglu(gate, up, n * n_ff, gate);
+  // gate = act(Wgate·h) ⊙ Wup·h, each thread applying the activation to the rows it computed.
+  struct Ffn {
+    State& s;
+    bool swiglu;
+    std::int64_t n, n_ff;
+    float *gate, *up;
+  } ffn{s, spec.ffn_act == FfnAct::SwiGlu, n, n_ff, gate, up};
+  const Product gate_up[] = {{&w.gate, gate}, {&w.up, up}};
+  matmul_products(s, gate_up, h, n, [](void* ctx, std::int64_t r0, std::int64_t r1) {
+    const Ffn& f = *static_cast<const Ffn*>(ctx);
+    for (std::int64_t i = 0; i < f.n; ++i) {
+      float* g = f.gate + i * f.n_ff + r0;
+      const float* u = f.up + i * f.n_ff + r0;
+      if (f.swiglu)
+        f.s.k.swiglu(g, u, r1 - r0, g);
+      else if (f.s.opt.matmul == MatmulPath::Integer)  // llama.cpp's rounding: GELU through fp16
+        f.s.k.geglu_fp16(g, u, r1 - r0, g);
+      else
+        f.s.k.geglu(g, u, r1 - r0, g);
+    }
+  }, &ffn);
   matmul(s, w.down, gate, n, h);              // h: [n][d]
   if (spec.post_ffn_norm) norm_rows(s, h, w.post_ffn_norm, n, d, h);
   if (s.observer) notify(s, TracePoint::FfnOut, il, pos0, n, d, h);  // trace hook

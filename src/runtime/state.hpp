@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "kernels/kernels.hpp"
@@ -68,6 +69,19 @@ struct State {
 // same buffer, unchanged since the previous call (its quantization is reused when possible).
 void matmul(State& s, const kernels::Matrix& w, const float* x, std::int64_t batch, float* y,
             bool reuse_input = false);
+
+// y_i[b][0..w_i.n_rows) = w_i · x[b] for the products of one input (Wq/Wk/Wv; gate/up), in one
+// parallel region instead of one per matrix: each thread takes the same share of every matrix's
+// rows, so the threads read equal bytes whatever the matrices' types. `then(ctx, r0, r1)`, if
+// given, runs on the thread that computed rows [r0, r1) of every product (all n_rows equal then),
+// right after them (the FFN's activation). Same results as separate matmul() calls.
+struct Product {
+  const kernels::Matrix* w;
+  float* y;
+};
+using RowsHook = void (*)(void* ctx, std::int64_t r0, std::int64_t r1);
+void matmul_products(State& s, std::span<const Product> products, const float* x, std::int64_t batch,
+                     RowsHook then = nullptr, void* ctx = nullptr);
 
 // Tokens per prefill attention block: about 32 query rows (tokens x the heads of a KV group),
 // enough to reuse each K/V row many times while the block's scores stay small.
