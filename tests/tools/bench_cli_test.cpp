@@ -126,6 +126,8 @@ TEST(BenchCli, CsvHasAHeaderAndOneRowPerTestWithMatchingColumns) {
     EXPECT_EQ(col("reps"), "2");
     EXPECT_GT(std::stod(col("avg_ts")), 0);
     EXPECT_GE(std::stod(col("stddev_ts")), 0);
+    EXPECT_GT(std::stod(col("mapped_resident_bytes")), 0);  // the model is mapped
+    EXPECT_LE(std::stod(col("mapped_huge_bytes")), std::stod(col("mapped_resident_bytes")));
   }
 }
 

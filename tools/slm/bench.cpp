@@ -257,14 +257,15 @@ std::string markdown(const Bench& b) {
 std::string csv(const Bench& b) {
   std::string out =
       "model,model_type,model_bytes,params,threads,kv_type,test,n_prompt,n_gen,reps,avg_ts,stddev_ts,"
-      "cpu_avg_ts,weight_bytes_per_token,gbps,peak_rss_mib\n";
+      "cpu_avg_ts,weight_bytes_per_token,gbps,peak_rss_mib,mapped_resident_bytes,mapped_huge_bytes\n";
   for (const auto& r : b.results) {
     out += file_name(b.model_path) + "," + b.model_type + "," + std::to_string(b.model_bytes) + "," +
            std::to_string(b.params) + "," + std::to_string(r.threads) + "," + b.kv_type + "," + r.test + "," +
            std::to_string(r.pp ? r.n_tokens : 0) + "," + std::to_string(r.pp ? 0 : r.n_tokens) + "," +
            std::to_string(b.reps) + "," + fmt("%.4f", r.mean) + "," + fmt("%.4f", r.sd) + "," +
            fmt("%.4f", r.cpu_mean) + "," + std::to_string(r.pp ? 0 : b.weight_bytes_per_token) + "," + fmt("%.4f", gbps(b, r)) + "," +
-           fmt("%.1f", r.peak_rss_mib) + "\n";
+           fmt("%.1f", r.peak_rss_mib) + "," + std::to_string(r.mapped.resident) + "," +
+           std::to_string(r.mapped.huge) + "\n";
   }
   return out;
 }
