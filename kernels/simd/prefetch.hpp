@@ -3,17 +3,14 @@
 // from DRAM when the model is larger than the caches: the lines `distance` bytes ahead of what
 // the kernel has read, one request per cache line, into L2 (T1), which tracks more outstanding
 // misses than L1's fill buffers (what was measured: docs/kernels.md).
-//
-// Part of the kernels/simd headers (ISA namespace: see vec.hpp); also used by kernels/arch.
+// Also used by kernels/arch.
 
 #include <immintrin.h>
 
 #include <cstddef>
 #include <cstdint>
 
-#ifndef SLM_SIMD_ISA_NS
-#error "define SLM_SIMD_ISA_NS (the ISA's namespace) before including kernels/simd headers"
-#endif
+#include "kernels/simd/vec.hpp"  // the ISA namespace
 
 namespace slm::kernels::simd {
 inline namespace SLM_SIMD_ISA_NS {

@@ -19,6 +19,18 @@ namespace {
   throw Error(Error::Kind::Io, what + ": " + std::strerror(err), path.string());
 }
 
+// Reads exactly n bytes at `offset` into dst; `short_read` is the message if the file ends first.
+void pread_exact(int fd, const std::filesystem::path& path, std::uint64_t offset, std::uint8_t* dst, std::uint64_t n,
+                 const char* short_read) {
+  for (std::uint64_t done = 0; done < n;) {
+    const ssize_t r = ::pread(fd, dst + done, n - done, static_cast<off_t>(offset + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) io_error(path, "cannot read", errno);
+    if (r == 0) throw Error(Error::Kind::Io, short_read, path.string(), {}, offset + done);
+    done += static_cast<std::uint64_t>(r);
+  }
+}
+
 // Closes the descriptor on every path out of open().
 struct Fd {
   int fd;
@@ -61,14 +73,7 @@ Mapping Mapping::open(const std::filesystem::path& path, bool use_mmap) {
   m.size_ = size;
   ::madvise(p, size, MADV_HUGEPAGE);
   auto* dst = static_cast<std::uint8_t*>(p);
-  std::uint64_t done = 0;
-  while (done < size) {
-    const ssize_t n = ::pread(f.fd, dst + done, size - done, static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) io_error(path, "cannot read", errno);
-    if (n == 0) throw Error(Error::Kind::Io, "file shrank while being read", path.string(), {}, done);
-    done += static_cast<std::uint64_t>(n);
-  }
+  pread_exact(f.fd, path, 0, dst, size, "file shrank while being read");
   ::mprotect(p, size, PROT_READ);  // the weights are read-only from here, as when mapped
   m.data_ = dst;
   return m;
@@ -79,17 +84,8 @@ void Mapping::copy(const std::uint8_t* from, std::size_t n, void* dst) const {
     std::memcpy(dst, from, n);
     return;
   }
-  auto* out = static_cast<std::uint8_t*>(dst);
-  auto offset = static_cast<std::uint64_t>(from - data_);
-  while (n > 0) {
-    const ssize_t r = ::pread(fd_, out, n, static_cast<off_t>(offset));
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) io_error(path_, "cannot read", errno);
-    if (r == 0) throw Error(Error::Kind::Io, "file shrank after it was mapped (changed on disk while in use; --no-mmap reads it into memory)", path_.string(), {}, offset);
-    out += r;
-    offset += static_cast<std::uint64_t>(r);
-    n -= static_cast<std::size_t>(r);
-  }
+  pread_exact(fd_, path_, static_cast<std::uint64_t>(from - data_), static_cast<std::uint8_t*>(dst), n,
+              "file shrank after it was mapped (changed on disk while in use; --no-mmap reads it into memory)");
 }
 
 Mapping Mapping::from_bytes(std::vector<std::uint8_t> bytes) {
