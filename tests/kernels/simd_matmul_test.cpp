@@ -121,7 +121,7 @@ const DType kQuantTypes[] = {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q8_0,
 const DType kFloatTypes[] = {DType::F32, DType::F16, DType::BF16};
 
 std::vector<Shape> shapes_for(DType t) {
-  if (dtype_info(t).block_elems == 256) return {{256, 5, 0, 5}, {512, 37, 3, 35}, {2304, 19, 1, 18}};
+  if (dtype_info(t).block_elems == 256) return {{256, 5, 0, 5}, {512, 37, 3, 35}, {1792, 11, 2, 10}, {2304, 19, 1, 18}};
   return {{32, 5, 0, 5}, {96, 37, 3, 35}, {800, 19, 1, 18}, {2304, 17, 0, 17}};
 }
 const std::int64_t kBatches[] = {1, 2, 3, 7, 8, 33};
