@@ -1,15 +1,35 @@
 #include "runtime/thread_pool.hpp"
 
+#include <chrono>
+
 namespace slm::runtime {
 namespace {
 
-// About 10-30 microseconds of polling before a thread blocks.
-constexpr int kSpin = 2000;
+// How long a thread polls before it blocks. Decoding hands out a job every few hundred
+// microseconds and the two halves of a job end up to ~100 us apart; a thread that blocks costs a
+// futex wake-up, slow in a VM. llama3-8b tg64, 2 threads: a 20 us poll blocked ~20000 times per
+// run at 5.42/5.33 t/s; 200 us ~1600 times at 5.58/5.42; 1 ms and 5 ms no better
+// (docs/performance.md). Measured in time, not iterations: `pause` takes 10 ns here, ~40 ns on
+// other Intel cores.
+constexpr std::chrono::microseconds kSpin{200};
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
 #endif
+}
+
+// Polls pred, pausing between checks, for up to kSpin; returns its last value.
+template <class P>
+bool spin_until(P&& pred) {
+  const auto end = std::chrono::steady_clock::now() + kSpin;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (pred()) return true;
+      cpu_relax();
+    }
+    if (std::chrono::steady_clock::now() >= end) return pred();
+  }
 }
 
 }  // namespace
@@ -46,8 +66,7 @@ void ThreadPool::run(std::int64_t n, Trampoline fn, void* ctx) {
     if (sleepers_ > 0) start_cv_.notify_all();
   }
   work(0);
-  for (int i = 0; i < kSpin && pending_.load(std::memory_order_acquire) != 0; ++i) cpu_relax();
-  if (pending_.load(std::memory_order_acquire) != 0) {
+  if (!spin_until([this] { return pending_.load(std::memory_order_acquire) == 0; })) {
     std::unique_lock<std::mutex> lock(mutex_);
     done_cv_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
   }
@@ -57,8 +76,7 @@ void ThreadPool::worker_loop(int t) {
   std::uint64_t seen = 0;
   for (;;) {
     auto has_job = [&] { return stop_.load() || generation_.load(std::memory_order_acquire) != seen; };
-    for (int i = 0; i < kSpin && !has_job(); ++i) cpu_relax();
-    if (!has_job()) {
+    if (!spin_until(has_job)) {
       std::unique_lock<std::mutex> lock(mutex_);
       ++sleepers_;
       start_cv_.wait(lock, has_job);

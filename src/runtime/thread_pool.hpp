@@ -4,7 +4,8 @@
 //
 // Decoding one token runs a dozen parallel_for per layer, each only tens of microseconds long,
 // so waking sleeping threads through a condition variable every time would cost as much as the
-// work. Idle workers therefore spin briefly on an atomic job counter before they sleep.
+// work. Idle workers (and a caller waiting for them) therefore poll an atomic counter for up to
+// 200 us before they sleep.
 
 #include <atomic>
 #include <condition_variable>
