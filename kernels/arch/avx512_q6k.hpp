@@ -45,9 +45,10 @@ inline Q6KUnpacked unpack_q6k(const formats::BlockQ6_K& b) noexcept {
   for (int h = 0; h < 2; ++h) {
     const __m512i l = _mm512_loadu_si512(b.ql + 64 * h);
     const __m512i hb = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * h)));
-    u.q[2 * h] = _mm512_or_si512(_mm512_and_si512(l, m4), _mm512_and_si512(_mm512_sllv_epi64(hb, shl_lo), m_hi));
-    u.q[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4),
-                                     _mm512_and_si512(_mm512_srlv_epi64(hb, shr_hi), m_hi));
+    // (x & m4) | t in one vpternlogd (0xf8 = A | (B & C) with A = t).
+    u.q[2 * h] = _mm512_ternarylogic_epi32(_mm512_and_si512(_mm512_sllv_epi64(hb, shl_lo), m_hi), l, m4, 0xf8);
+    u.q[2 * h + 1] = _mm512_ternarylogic_epi32(_mm512_and_si512(_mm512_srlv_epi64(hb, shr_hi), m_hi),
+                                               _mm512_srli_epi16(l, 4), m4, 0xf8);
   }
   u.sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)));
   // 128-bit lane L of packs(Pa, Pb): 4 words of Pa's lanes 4L.. (sub-block 4a + L), then 4 of
