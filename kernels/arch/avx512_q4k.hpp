@@ -199,17 +199,24 @@ inline void matmul_q4k(const Matrix& w, const void* xq, std::int64_t batch, floa
   const std::int64_t nb = w.k / 256;
   const auto* x = static_cast<const unsigned char*>(xq);
   alignas(32) float sums[kTile * kMaxBlocks * 8];
+  const auto fill_sums = [&](const unsigned char* xb, std::int64_t nt) {
+    for (std::int64_t j = 0; j < nt; ++j) {
+      const auto* a = reinterpret_cast<const formats::BlockQ8_K*>(xb + static_cast<std::size_t>(j) * act_row);
+      for (std::int64_t ib = 0; ib < nb; ++ib) _mm256_store_ps(sums + (j * nb + ib) * 8, act_sums(a[ib]));
+    }
+  };
+  if (batch <= kTile) {  // one tile (decode): its activation sums once, then every row in one pass
+    fill_sums(x, batch);
+    with_tile_rows(batch, [&](auto n) { q4k_tile<decltype(n)::value>(w, x, act_row, sums, y, ldy, r0, r1); });
+    return;
+  }
   for (std::int64_t rc = r0; rc < r1; rc += kRows) {
     const std::int64_t re = r1 - rc < kRows ? r1 : rc + kRows;
     for (std::int64_t b0 = 0; b0 < batch; b0 += kTile) {
       const unsigned char* xb = x + static_cast<std::size_t>(b0) * act_row;
-      float* yb = y + b0 * ldy;
       const std::int64_t nt = batch - b0 < kTile ? batch - b0 : kTile;
-      for (std::int64_t j = 0; j < nt; ++j) {
-        const auto* a = reinterpret_cast<const formats::BlockQ8_K*>(xb + static_cast<std::size_t>(j) * act_row);
-        for (std::int64_t ib = 0; ib < nb; ++ib) _mm256_store_ps(sums + (j * nb + ib) * 8, act_sums(a[ib]));
-      }
-      with_tile_rows(nt, [&](auto n) { q4k_tile<decltype(n)::value>(w, xb, act_row, sums, yb, ldy, rc, re); });
+      fill_sums(xb, nt);
+      with_tile_rows(nt, [&](auto n) { q4k_tile<decltype(n)::value>(w, xb, act_row, sums, y + b0 * ldy, ldy, rc, re); });
     }
   }
 }
