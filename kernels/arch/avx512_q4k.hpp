@@ -151,8 +151,8 @@ void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, con
     const auto* ahead = reinterpret_cast<const char*>(wr) + kPrefetchRows * w.row_stride;
     const bool prefetch = N <= 2 && r + kPrefetchRows < w.n_rows;
     // Blocks in groups of four sharing one head decode. The prefetches stay three per block
-    // (overlapping lines): issuing a group's nine at once read ~8% less from DRAM, one per line
-    // (simd::LinePrefetch) 5-15% less.
+    // (overlapping lines): issuing a group's nine at once read ~15% less from DRAM, one per line
+    // (simd::LinePrefetch) 5-15% less (docs/kernels.md).
     const auto group = [&](std::int64_t g, auto n) {
       const Q4KHeads h = decode_heads(wr + g, n);
       for (int i = 0; i < n; ++i) {
@@ -190,7 +190,8 @@ inline void with_tile_rows(std::int64_t n, F&& f) {
   }
 }
 
-// Rows in chunks of 16 (their weights stay in L1/L2 across the batch tiles), batch in tiles of 8.
+// Batches of up to 8 (decode): one pass over the rows. Larger: rows in chunks of 16 (their
+// weights stay in L1/L2 across the batch tiles), batch in tiles of 8.
 inline void matmul_q4k(const Matrix& w, const void* xq, std::int64_t batch, float* y, std::int64_t ldy,
                        std::int64_t r0, std::int64_t r1) {
   constexpr std::int64_t kRows = 16;

@@ -6,10 +6,10 @@ namespace slm::runtime {
 namespace {
 
 // How long a thread polls before it blocks. Decoding hands out a job every few hundred
-// microseconds, and a thread that blocks costs a futex wake-up, slow in a VM. llama3-8b tg64,
+// microseconds, and a thread that blocks costs a futex wake-up and a reschedule. llama3-8b tg64,
 // 2 threads: a 20 us poll blocked ~20000 times per run (5.42/5.33 t/s); 200 us ~1600 times
-// (5.58/5.42); 1 ms and 5 ms no better (docs/performance.md). Measured in time, not iterations: `pause` takes 10 ns here, ~40 ns on
-// other Intel cores.
+// (5.58/5.42); 1 ms and 5 ms no better (docs/performance.md). Measured in time, not iterations:
+// `pause` takes 10 ns here and several times that on other Intel cores.
 constexpr std::chrono::microseconds kSpin{200};
 
 inline void cpu_relax() {
