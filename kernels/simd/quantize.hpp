@@ -86,11 +86,14 @@ inline void q8_k_blocks(const float* x, formats::BlockQ8_K* b, std::int64_t nb) 
       continue;
     }
     float max = 0.0f;  // the first element of largest magnitude, with its sign
-    for (int j = 0; j < 256; ++j)
-      if (__builtin_fabsf(x[j]) == amax) {
-        max = x[j];
+    const __m256 vmax = _mm256_set1_ps(amax);
+    for (int j = 0; j < 256; j += 8) {
+      const __m256 v = _mm256_loadu_ps(x + j);
+      if (const int hit = _mm256_movemask_ps(_mm256_cmp_ps(abs8(v), vmax, _CMP_EQ_OQ))) {
+        max = x[j + __builtin_ctz(unsigned(hit))];
         break;
       }
+    }
     const float iscale = -127.0f / max;
     if (!std::isfinite(iscale)) {  // |max| < ~1e-38: q = 0, d = 1/iscale, as formats::quantize_q8_k
       out = formats::BlockQ8_K{};
@@ -102,11 +105,12 @@ inline void q8_k_blocks(const float* x, formats::BlockQ8_K* b, std::int64_t nb) 
       __m256i q[4];
       for (int k = 0; k < 4; ++k) q[k] = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 32 * c + 8 * k), vs));
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.qs + 32 * c), pack32(q[0], q[1], q[2], q[3]));
-    }
-    for (int g = 0; g < 16; ++g) {
-      int s = 0;
-      for (int l = 0; l < 16; ++l) s += out.qs[16 * g + l];
-      out.bsums[g] = static_cast<std::int16_t>(s);
+      // bsums of the chunk's two groups of 16, from the int32 values (|q| <= 127: no saturation)
+      __m256i h = _mm256_hadd_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
+      h = _mm256_hadd_epi32(h, h);
+      const __m128i sum = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+      out.bsums[2 * c] = static_cast<std::int16_t>(_mm_cvtsi128_si32(sum));
+      out.bsums[2 * c + 1] = static_cast<std::int16_t>(_mm_extract_epi32(sum, 1));
     }
     out.d = 1.0f / iscale;
   }

@@ -3,6 +3,7 @@
 #include "slm/session.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <string>
 #include <thread>
@@ -45,6 +46,22 @@ SessionOptions resolve(const Model::Impl& m, SessionOptions o) {
   o.n_batch = std::min(o.n_batch, o.n_ctx);
   check_session_memory(m, o);
   return o;
+}
+
+// Index of the first Inf/NaN in v, or v.size(). Tests the exponent bits as integers, which the
+// compiler vectorizes (a std::isfinite loop stays scalar: ~100 us per token on a 128K vocabulary).
+std::size_t first_non_finite(std::span<const float> v) {
+  constexpr std::size_t kChunk = 4096;
+  for (std::size_t c = 0; c < v.size(); c += kChunk) {
+    const std::size_t n = std::min(kChunk, v.size() - c);
+    const float* p = v.data() + c;
+    std::uint32_t bad = 0;
+    for (std::size_t i = 0; i < n; ++i) bad |= (~std::bit_cast<std::uint32_t>(p[i]) & 0x7f800000u) == 0;
+    if (bad)
+      for (std::size_t i = 0; i < n; ++i)
+        if (!std::isfinite(p[i])) return c + i;
+  }
+  return v.size();
 }
 
 runtime::RopeFreqs rope_freqs(const HParams& hp, float base, float scale, const float* factors) {
@@ -165,8 +182,7 @@ struct Session::Impl {
     // sampler can use: refuse them. The tokens are taken back (position() as before the call;
     // KV rows past it are overwritten later), so the session stays usable.
     const std::span<const float> produced = all_logits ? std::span<const float>(all) : std::span<const float>(last);
-    for (std::size_t i = 0; i < produced.size(); ++i) {
-      if (std::isfinite(produced[i])) continue;
+    if (const std::size_t i = first_non_finite(produced); i < produced.size()) {
       pos = pos0;
       logits_valid = false;
       result = {};

@@ -143,7 +143,8 @@ TEST_P(SimdMatmul, QuantizeActivationsIsByteIdentical) {
       if (k > 256) {
         for (int j = 256; j < 512; ++j) x[j] = 0.0f;  // an all-zero block
       }
-      x[k - 1] = 3e30f;  // a huge value in the last block
+      x[k - 1] = 3e30f;  // a huge value in the last block,
+      x[k - 4] = -3e30f;  // after one of the same magnitude and the other sign (Q8_K takes the first)
       const std::size_t bytes = row_bytes(at, k);
       std::vector<std::uint8_t> want(bytes), got(bytes);
       scalar().quantize_activations(at, x.data(), k, want.data());
