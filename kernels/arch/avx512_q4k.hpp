@@ -20,6 +20,7 @@
 #include "kernels/formats/q4_k.hpp"
 #include "kernels/formats/q8_k.hpp"
 #include "kernels/kernels.hpp"
+#include "kernels/simd/prefetch.hpp"
 
 namespace slm::kernels::arch::avx512 {
 
@@ -128,7 +129,6 @@ inline void dot_q4k(const Q4KUnpacked& u, const formats::BlockQ8_K& a, const flo
 // Row lengths up to kMaxBlocks * 256 take this path (the per-tile activation sums live on the
 // stack: kernels never allocate).
 inline constexpr std::int64_t kMaxBlocks = 256;
-inline constexpr std::int64_t kPrefetchRows = 8;
 
 template <int N>
 void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, const float* sums, float* y,
@@ -144,12 +144,12 @@ void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, con
       acc[j] = _mm512_setzero_ps();
       accm[j] = _mm256_setzero_ps();
     }
-    // Matrix-vector products stream the weights from DRAM: prefetch a few rows ahead (the
-    // hardware prefetcher alone leaves a third of the bandwidth unused here) into L2 (T1), which
-    // tracks more outstanding misses than L1's fill buffers: 1.11 GiB cycled, 2 threads, T0 4
-    // rows ahead 20.9 GB/s, T1 8 rows 22.0, T1 16 rows 21.0, T2 21.1, NTA 8.7 (probe 26.4-27.6).
-    const auto* ahead = reinterpret_cast<const char*>(wr) + kPrefetchRows * w.row_stride;
-    const bool prefetch = N <= 2 && r + kPrefetchRows < w.n_rows;
+    // Matrix-vector products stream the weights from DRAM: prefetch into L2 (T1) ahead of the
+    // reads (simd/prefetch.hpp; the hardware prefetcher alone leaves a third of the bandwidth
+    // unused here). 1.11 GiB cycled, 2 threads, 8 rows ahead: T0 (4 rows) 20.9 GB/s, T1 22.0, T2
+    // 21.1, NTA 8.7 (probe 26.4-27.6); T1 3 KiB ahead +8% over T1 8 rows.
+    const auto* ahead = reinterpret_cast<const char*>(wr) + simd::kPrefetchBytes;
+    const bool prefetch = N <= 2 && simd::prefetch_inside(r, w.n_rows, w.row_stride);
     // Blocks in groups of four sharing one head decode. The prefetches stay three per block
     // (overlapping lines): issuing a group's nine at once read ~15% less from DRAM, one per line
     // (simd::LinePrefetch) 5-15% less (docs/kernels.md).

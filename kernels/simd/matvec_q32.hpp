@@ -141,11 +141,10 @@ void matvec_q32(const Matrix& w, const void* xq, float* y, std::int64_t r0, std:
   const std::int64_t nb = w.k / 32;
   Mv32Scratch s;
   prepare_mv32_activations<K>(static_cast<const typename K::ABlock*>(xq), nb, s);
-  const std::size_t ahead = static_cast<std::size_t>(kPrefetchRows * w.row_stride);
   for (std::int64_t r = r0; r < r1; ++r) {
     const auto* wr = reinterpret_cast<const WB*>(static_cast<const unsigned char*>(w.data) + r * w.row_stride);
-    const bool prefetch = r + kPrefetchRows < w.n_rows;  // weights stream from DRAM here
-    LinePrefetch pf(wr, ahead);
+    const bool prefetch = prefetch_inside(r, w.n_rows, w.row_stride);  // weights stream from DRAM here
+    LinePrefetch pf(wr);
     __m256 acc = _mm256_setzero_ps();
     for (std::int64_t g = 0; g < nb; g += 8) {
       const std::int64_t n = nb - g < 8 ? nb - g : 8;
