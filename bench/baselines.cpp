@@ -34,11 +34,12 @@ void bm_openblas(benchmark::State& st, Shape s, std::int64_t batch, int threads)
   st.SetLabel(s.model);
 }
 
-void bm_bandwidth(benchmark::State& st, int threads) {
-  util::ReadProbe probe(std::size_t{2} << 30, threads);  // the library's probe (util/bandwidth.hpp)
+// The library's probe (util/bandwidth.hpp), plain or prefetched passes; the ceiling is the better.
+void bm_bandwidth(benchmark::State& st, int threads, bool prefetch) {
+  util::ReadProbe probe(std::size_t{2} << 30, threads);
   if (probe.bytes() == 0) return st.SkipWithError("cannot allocate the probe's buffer");
   for (auto _ : st)
-    if (probe.pass() <= 0) return st.SkipWithError("probe pass failed");
+    if (probe.pass(prefetch) <= 0) return st.SkipWithError("probe pass failed");
   st.counters["GB"] = benchmark::Counter(static_cast<double>(probe.bytes()) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
@@ -46,8 +47,10 @@ void bm_bandwidth(benchmark::State& st, int threads) {
 
 void register_baseline_benchmarks() {
   for (int th : {1, 2})
-    benchmark::RegisterBenchmark(("bandwidth/t" + std::to_string(th)).c_str(), bm_bandwidth, th)
-        ->UseRealTime()->Unit(benchmark::kMillisecond);
+    for (bool prefetch : {false, true})
+      benchmark::RegisterBenchmark(((prefetch ? "bandwidth_prefetch/t" : "bandwidth/t") + std::to_string(th)).c_str(),
+                                   bm_bandwidth, th, prefetch)
+          ->UseRealTime()->Unit(benchmark::kMillisecond);
   for (const Shape& s : shapes()) {
     if (vocab_shape(s)) continue;  // 0.7-1 GiB of F32 per copy: left out
     for (std::int64_t b : {1, 8, 32, 128, 512})

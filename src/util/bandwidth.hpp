@@ -11,6 +11,8 @@
 //   bound for mapped weights as well;
 // - the widest loads the CPU has (512-bit with AVX-512F, else 256-bit with AVX2): with 256-bit
 //   loads the same loop read 10-15% less, so a narrower probe would understate the ceiling;
+// - plain loads and loads with software prefetch 3 KiB ahead (what the matrix-vector kernels
+//   do, and with it they read faster than plain loads did);
 // - every thread first touches, then sums, its own slice; the best of several passes.
 
 #include <cstddef>
@@ -26,8 +28,9 @@ class ReadProbe {
   // bytes() is 0 and pass() returns 0.
   ReadProbe(std::size_t bytes, int threads);
 
-  // Reads the whole buffer once with the probe's threads; returns GB/s (1e9 bytes/s).
-  double pass();
+  // Reads the whole buffer once with the probe's threads, with or without software prefetch;
+  // returns GB/s (1e9 bytes/s).
+  double pass(bool prefetch);
   std::size_t bytes() const noexcept { return buf_.size(); }
 
  private:
@@ -36,7 +39,7 @@ class ReadProbe {
 };
 
 // Read bandwidth in GB/s with `threads` threads (0 = hardware concurrency): best of three
-// passes over 1 GiB (less if MemAvailable is under 4 GiB); about 0.5 s. A loaded machine reads
+// plain and three prefetched passes over 1 GiB (less if MemAvailable is under 4 GiB); about 0.5 s. A loaded machine reads
 // low: pass --bandwidth with a quiet measurement for stable ceilings. Returns 0 if no buffer
 // could be allocated.
 double measure_read_bandwidth_gbps(int threads = 0);
