@@ -5,9 +5,10 @@
 // Also used by kernels/arch.
 //
 // The distance is in bytes, not rows. Measured on the development machine (2 cores, weights
-// from DRAM, docs/kernels.md): 8 rows ahead, what these kernels did before (9-94 KiB depending
-// on the row length), read 6-17% less than 3 KiB in every format; 2-3.5 KiB is the plateau, 1 KiB
-// and >= 4 KiB fall back to the 8-row rate.
+// from DRAM, docs/kernels.md, session 6): 8 rows ahead, what these kernels did before (9-94 KiB
+// depending on the row length), read 1.5-4% less than 3 KiB for the K-quants and 10-15% less for
+// the 32-element formats, and decode of the models larger than the L3 ran 3-9% slower; 2-3.5 KiB
+// is the plateau, 1 KiB and >= 4 KiB are no better than 8 rows.
 
 #include <immintrin.h>
 
