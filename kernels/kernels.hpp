@@ -110,6 +110,8 @@ struct KernelTable {
   void (*geglu)(const float* gate, const float* up, std::int64_t n, float* out);
   void (*add)(const float* a, const float* b, std::int64_t n, float* out);
   void (*scale)(const float* x, float s, std::int64_t n, float* out);
+  // In place x = cap * tanh(x / cap), cap > 0 (Gemma 2's final-logit soft-capping).
+  void (*softcap)(float* x, std::int64_t n, float cap);
   // geglu as llama.cpp's CPU backend computes it (use this one to match its logits): the gate
   // rounded to fp16, GELU (tanh form) of it rounded to fp16, gate <= -10 -> 0, gate >= 10 ->
   // gate; then times up in fp32. Bit-identical to ggml's GELU (tests/kernels/activation_test).

@@ -57,4 +57,8 @@ void scale(const float* x, float s, std::int64_t n, float* out) {
   for (std::int64_t i = 0; i < n; ++i) out[i] = x[i] * s;
 }
 
+void softcap(float* x, std::int64_t n, float cap) {
+  for (std::int64_t i = 0; i < n; ++i) x[i] = cap * std::tanh(x[i] / cap);
+}
+
 }  // namespace slm::kernels::ref

@@ -23,6 +23,7 @@ void geglu_fp16(const float* gate, const float* up, std::int64_t n, float* out);
 float gelu_fp16(float g);  // one element of geglu_fp16's activation
 void add(const float* a, const float* b, std::int64_t n, float* out);
 void scale(const float* x, float s, std::int64_t n, float* out);
+void softcap(float* x, std::int64_t n, float cap);
 void attention_block(const AttentionBlockArgs& a);
 
 // The definition of attention for one query token: n_q query heads that share one KV head,

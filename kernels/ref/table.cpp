@@ -15,6 +15,7 @@ const KernelTable& table() {
       .geglu = geglu,
       .add = add,
       .scale = scale,
+      .softcap = softcap,
       .geglu_fp16 = geglu_fp16,
       .attention_block = attention_block,
   };

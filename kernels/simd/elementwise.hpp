@@ -192,6 +192,13 @@ void softmax(float* x, std::int64_t n, float softcap) {
 }
 
 template <class Tr>
+void softcap(float* x, std::int64_t n, float cap) {
+  using B = FloatBatch<Tr>;
+  const B c(cap), inv(1.0f / cap);
+  map1<Tr>(x, n, x, [c, inv](auto v) { return c * xsimd::tanh(v * inv); });
+}
+
+template <class Tr>
 void swiglu(const float* gate, const float* up, std::int64_t n, float* out) {
   using B = FloatBatch<Tr>;
   map2<Tr>(gate, up, n, out, [](B g, B u) { return g / (B(1.f) + xsimd::exp(-g)) * u; });

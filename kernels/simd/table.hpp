@@ -87,6 +87,7 @@ KernelTable make_table(Isa isa, const KernelTable& fallback) {
   t.geglu_fp16 = &geglu_fp16<Tr>;
   t.add = &add<Tr>;
   t.scale = &scale<Tr>;
+  t.softcap = &softcap<Tr>;
   t.attention_block = &attention_block<Tr>;
   return t;
 }

@@ -312,6 +312,18 @@ TEST_P(Kernels, ElementwiseAddAndScale) {
   for (int i = 0; i < 9; ++i) EXPECT_EQ(o[i], a[i] * -2.5f);
 }
 
+TEST_P(Kernels, SoftcapIsCapTimesTanh) {
+  auto x = gaussian(37, 43);
+  for (auto& v : x) v *= 60.0f;  // well into saturation for a cap of 30
+  auto y = x;
+  kt().softcap(y.data(), 37, 30.0f);
+  for (int i = 0; i < 37; ++i) {
+    const double want = 30.0 * std::tanh(double(x[i]) / 30.0);
+    EXPECT_NEAR(y[i], want, 2e-6 * std::fabs(want) + 1e-30) << "x=" << x[i];
+    EXPECT_LE(std::fabs(y[i]), 30.0f);
+  }
+}
+
 // ---------------------------------------------------------------- attention
 // ref::attention (one query token) defines attention; the table's attention_block is tested
 // against it on every level (simd_attention_block_test).
@@ -397,6 +409,7 @@ TEST(Dispatch, ScalarAlwaysAvailableAndFirst) {
     EXPECT_NE(t.geglu, nullptr);
     EXPECT_NE(t.add, nullptr);
     EXPECT_NE(t.scale, nullptr);
+    EXPECT_NE(t.softcap, nullptr);
     EXPECT_NE(t.attention_block, nullptr);
   }
 }

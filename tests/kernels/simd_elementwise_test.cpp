@@ -124,6 +124,26 @@ TEST_P(SimdElementwise, SoftmaxMatchesReference) {
   }
 }
 
+TEST_P(SimdElementwise, SoftcapMatchesReference) {
+  for (std::int64_t n : kLengths) {
+    for (float cap : {30.0f, 50.0f}) {
+      auto x = inputs(n, rng_, 40.0f);
+      if (n >= 8) {
+        x[4] = 1e30f;  // saturates at +-cap
+        x[5] = -1e30f;
+      }
+      auto want = x, got = x;
+      scalar().softcap(want.data(), n, cap);
+      simd().softcap(got.data(), n, cap);
+      expect_close(got.data(), want.data(), n, 2e-6f, 1e-30f, "softcap n=" + std::to_string(n) + " cap=" + std::to_string(cap));
+      if (n >= 8) {
+        EXPECT_EQ(got[4], cap);
+        EXPECT_EQ(got[5], -cap);
+      }
+    }
+  }
+}
+
 TEST_P(SimdElementwise, SwigluAndGegluMatchReference) {
   for (std::int64_t n : kLengths) {
     auto g = inputs(n, rng_, 3.0f), u = inputs(n, rng_, 2.0f);
