@@ -26,6 +26,10 @@
 
 namespace slm::kernels {
 
+// How far ahead of their reads the matrix-vector kernels prefetch weights (kernels/simd/prefetch.hpp
+// says why this distance); util::ReadProbe's prefetched passes read the same way.
+inline constexpr std::size_t kPrefetchBytes = 3072;
+
 // Amx = the Avx512 table plus AMX-INT8 tile kernels for the integer matmul at prefill batches.
 enum class Isa { Scalar = 0, Avx2 = 1, Avx512 = 2, Amx = 3 };
 const char* isa_name(Isa isa) noexcept;

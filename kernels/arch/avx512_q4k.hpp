@@ -148,7 +148,7 @@ void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, con
     // reads (simd/prefetch.hpp; the hardware prefetcher alone leaves a third of the bandwidth
     // unused here). 1.11 GiB cycled, 2 threads, 8 rows ahead: T0 (4 rows) 20.9 GB/s, T1 22.0, T2
     // 21.1, NTA 8.7 (probe 26.4-27.6); T1 3 KiB ahead read 2-4% more than T1 8 rows (session 6).
-    const auto* ahead = reinterpret_cast<const char*>(wr) + simd::kPrefetchBytes;
+    const auto* ahead = reinterpret_cast<const char*>(wr) + kPrefetchBytes;
     const bool prefetch = N <= 2 && simd::prefetch_inside(r, w.n_rows, w.row_stride);
     // Blocks in groups of four sharing one head decode. The prefetches stay three per block
     // (overlapping lines): issuing a group's nine at once read ~15% less from DRAM, one per line

@@ -15,12 +15,11 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/kernels.hpp"    // kPrefetchBytes
 #include "kernels/simd/vec.hpp"  // the ISA namespace
 
 namespace slm::kernels::simd {
 inline namespace SLM_SIMD_ISA_NS {
-
-inline constexpr std::size_t kPrefetchBytes = 3072;
 
 // Whether prefetching for row r stays inside the matrix (rows are contiguous, row_stride apart).
 inline bool prefetch_inside(std::int64_t r, std::int64_t n_rows, std::size_t row_stride) noexcept {

@@ -10,14 +10,15 @@
 #include <thread>
 #include <vector>
 
+#include "kernels/kernels.hpp"
 #include "util/memory.hpp"
 
 namespace slm::util {
 namespace {
 
-// Prefetched passes request the line this far ahead into L2, as the matrix-vector kernels do
-// (kernels/simd/prefetch.hpp): once they prefetched, they read faster than plain loads here.
-constexpr std::size_t kAhead = 3072;
+// Prefetched passes request the line kernels::kPrefetchBytes ahead into L2, as the matrix-vector
+// kernels do: once they prefetched, they read faster than plain loads here.
+using kernels::kPrefetchBytes;
 
 // Four independent accumulators per width so the adds never limit the loads.
 template <bool Prefetch>
@@ -25,7 +26,7 @@ __attribute__((target("avx512f"))) std::uint64_t sum_avx512(const std::uint64_t*
   __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
   for (std::size_t i = 0; i + 32 <= n; i += 32) {
     if constexpr (Prefetch)
-      for (int l = 0; l < 4; ++l) _mm_prefetch(reinterpret_cast<const char*>(p + i + 8 * l) + kAhead, _MM_HINT_T1);
+      for (int l = 0; l < 4; ++l) _mm_prefetch(reinterpret_cast<const char*>(p + i + 8 * l) + kPrefetchBytes, _MM_HINT_T1);
     a0 = _mm512_add_epi64(a0, _mm512_load_si512(p + i));
     a1 = _mm512_add_epi64(a1, _mm512_load_si512(p + i + 8));
     a2 = _mm512_add_epi64(a2, _mm512_load_si512(p + i + 16));
@@ -41,7 +42,7 @@ __attribute__((target("avx2"))) std::uint64_t sum_avx2(const std::uint64_t* p, s
   __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
   for (std::size_t i = 0; i + 16 <= n; i += 16) {
     if constexpr (Prefetch)
-      for (int l = 0; l < 2; ++l) _mm_prefetch(reinterpret_cast<const char*>(p + i + 8 * l) + kAhead, _MM_HINT_T1);
+      for (int l = 0; l < 2; ++l) _mm_prefetch(reinterpret_cast<const char*>(p + i + 8 * l) + kPrefetchBytes, _MM_HINT_T1);
     a0 = _mm256_add_epi64(a0, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i)));
     a1 = _mm256_add_epi64(a1, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 4)));
     a2 = _mm256_add_epi64(a2, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 8)));
@@ -57,7 +58,7 @@ std::uint64_t sum_plain(const std::uint64_t* p, std::size_t n) {
   std::uint64_t a = 0, b = 0, c = 0, d = 0;
   for (std::size_t i = 0; i + 4 <= n; i += 4) {
     if constexpr (Prefetch)
-      if (i % 8 == 0) _mm_prefetch(reinterpret_cast<const char*>(p + i) + kAhead, _MM_HINT_T1);
+      if (i % 8 == 0) _mm_prefetch(reinterpret_cast<const char*>(p + i) + kPrefetchBytes, _MM_HINT_T1);
     a += p[i], b += p[i + 1], c += p[i + 2], d += p[i + 3];
   }
   return a + b + c + d;
