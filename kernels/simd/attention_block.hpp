@@ -261,18 +261,36 @@ void attention_block_with(const AttentionBlockArgs& a) {
       const std::int64_t nr = std::min<std::int64_t>(kRowTile, n_rows - r0);
       const std::int64_t j0 = std::max(c0, row_first(r0)), j1 = std::min(c0 + nc, row_last(r0 + nr - 1) + 1);
       if (j0 >= j1) continue;
-      const float* p[kRowTile];
-      float* o[kRowTile];
-      for (std::int64_t r = 0; r < nr; ++r) {
-        p[r] = scores + (r0 + r) * kKvChunk + (j0 - c0);
-        o[r] = out_row(r0 + r);
-      }
-      const float* const* val = rows + (j0 - c0);
-      switch (nr) {
-        case 1: pv_row_tile<V, 1>(p, val, j1 - j0, o, d); break;
-        case 2: pv_row_tile<V, 2>(p, val, j1 - j0, o, d); break;
-        case 3: pv_row_tile<V, 3>(p, val, j1 - j0, o, d); break;
-        default: pv_row_tile<V, 4>(p, val, j1 - j0, o, d); break;
+      // Keys [b, e) for rows [r0, r0 + n) of the tile.
+      const auto pv = [&](std::int64_t rb, std::int64_t n, std::int64_t b, std::int64_t e) {
+        if (b >= e) return;
+        const float* p[kRowTile];
+        float* o[kRowTile];
+        for (std::int64_t r = 0; r < n; ++r) {
+          p[r] = scores + (rb + r) * kKvChunk + (b - c0);
+          o[r] = out_row(rb + r);
+        }
+        const float* const* val = rows + (b - c0);
+        switch (n) {
+          case 1: pv_row_tile<V, 1>(p, val, e - b, o, d); break;
+          case 2: pv_row_tile<V, 2>(p, val, e - b, o, d); break;
+          case 3: pv_row_tile<V, 3>(p, val, e - b, o, d); break;
+          default: pv_row_tile<V, 4>(p, val, e - b, o, d); break;
+        }
+      };
+      // The keys every row of the tile sees as one tile; each row's other keys alone. A key a
+      // row may not see has weight 0, but 0 * Inf or NaN in its V row would still poison the
+      // row (a later token's non-finite values must not reach earlier rows).
+      const std::int64_t jf = std::max(j0, row_first(r0 + nr - 1)), jl = std::min(j1, row_last(r0) + 1);
+      pv(r0, nr, jf, jl);
+      for (std::int64_t r = r0; r < r0 + nr; ++r) {
+        const std::int64_t f = std::max(j0, row_first(r)), l = std::min(j1, row_last(r) + 1);
+        if (jf >= jl) {
+          pv(r, 1, f, l);
+        } else {
+          pv(r, 1, f, std::min(jf, l));
+          pv(r, 1, std::max(jl, f), l);
+        }
       }
     }
   }

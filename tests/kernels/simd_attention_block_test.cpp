@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -59,6 +60,20 @@ Cache random_cache(DType type, std::int64_t rows, std::int64_t d, std::mt19937& 
   return c;
 }
 
+// The reference: the scalar single-query kernel, one token of the block at a time.
+void reference_block(const Case& c, const Cache& cache, DType kv_type, const float* q, std::int64_t stride, float scale,
+                     float* out) {
+  std::vector<float> scratch(static_cast<std::size_t>(c.n_q * (c.pos0 + c.n_tok)));
+  for (std::int64_t t = 0; t < c.n_tok; ++t) {
+    const std::int64_t p = c.pos0 + t;
+    const std::int64_t start = c.window > 0 ? std::max<std::int64_t>(0, p - c.window + 1) : 0;
+    ref::AttentionArgs a{q + t * stride, c.n_q, c.head_dim, cache.k.data(), cache.v.data(), kv_type,
+                         cache.stride, start % c.ring, p - start + 1, c.ring, scale, c.softcap,
+                         out + t * stride, scratch.data()};
+    ref::attention(a);
+  }
+}
+
 class SimdAttentionBlock : public testing::TestWithParam<Isa> {
  protected:
   const KernelTable& simd() const { return kernels_for(GetParam()); }
@@ -93,16 +108,7 @@ TEST_P(SimdAttentionBlock, MatchesSingleQueryReferencePerToken) {
       const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
       const float kCanary = 12345.0f;
       std::vector<float> want(q.size(), kCanary), got(q.size(), kCanary);
-      // Reference: the scalar single-query kernel, one token at a time.
-      std::vector<float> s1(static_cast<std::size_t>(c.n_q * (c.pos0 + c.n_tok)));
-      for (std::int64_t t = 0; t < c.n_tok; ++t) {
-        const std::int64_t p = c.pos0 + t;
-        const std::int64_t start = c.window > 0 ? std::max<std::int64_t>(0, p - c.window + 1) : 0;
-        ref::AttentionArgs a{q.data() + t * stride, c.n_q, c.head_dim, cache.k.data(), cache.v.data(), kv_type,
-                        cache.stride, start % c.ring, p - start + 1, c.ring, scale, c.softcap,
-                        want.data() + t * stride, s1.data()};
-        ref::attention(a);
-      }
+      reference_block(c, cache, kv_type, q.data(), stride, scale, want.data());
       const std::int64_t lo = c.window > 0 ? std::max<std::int64_t>(0, c.pos0 - c.window + 1) : 0;
       std::vector<float> s2(attention_block_scratch(c.n_tok, c.n_q, c.head_dim, c.pos0 + c.n_tok - lo));
       AttentionBlockArgs b{q.data(), stride, c.n_tok, c.n_q, c.head_dim, cache.k.data(), cache.v.data(), kv_type,
@@ -120,6 +126,38 @@ TEST_P(SimdAttentionBlock, MatchesSingleQueryReferencePerToken) {
             << std::int64_t(i) % stride;
       }
     }
+  }
+}
+
+// A key a row may not see has weight 0, but its V row must not be read into that row either:
+// 0 * NaN is NaN. The last token's V row is NaN; the earlier tokens' outputs must stay the
+// reference's (finite), whatever tokens share a row tile.
+TEST_P(SimdAttentionBlock, LaterTokensNonFiniteValuesDoNotReachEarlierRows) {
+  const Case cases[] = {{7, 1, 64, 0, 0, 64, 0.f}, {6, 2, 32, 10, 0, 64, 0.f}, {5, 3, 48, 20, 4, 32, 30.f}};
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  for (const Case& c : cases) {
+    Cache cache = random_cache(DType::F32, c.ring, c.head_dim, rng_);
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const std::int64_t last = (c.pos0 + c.n_tok - 1) % c.ring;
+    for (std::int64_t i = 0; i < c.head_dim; ++i)
+      std::memcpy(cache.v.data() + static_cast<std::size_t>(last) * cache.stride + static_cast<std::size_t>(i) * 4, &nan, 4);
+    const std::int64_t stride = c.n_q * c.head_dim;
+    std::vector<float> q(static_cast<std::size_t>(c.n_tok * stride));
+    for (auto& x : q) x = nd(rng_);
+    const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+    std::vector<float> want(q.size()), got(q.size());
+    reference_block(c, cache, DType::F32, q.data(), stride, scale, want.data());
+    const std::int64_t lo = c.window > 0 ? std::max<std::int64_t>(0, c.pos0 - c.window + 1) : 0;
+    std::vector<float> scratch(attention_block_scratch(c.n_tok, c.n_q, c.head_dim, c.pos0 + c.n_tok - lo));
+    AttentionBlockArgs b{q.data(), stride, c.n_tok, c.n_q, c.head_dim, cache.k.data(), cache.v.data(), DType::F32,
+                         cache.stride, c.pos0, c.window, c.ring, scale, c.softcap, got.data(), stride, scratch.data()};
+    simd().attention_block(b);
+    for (std::int64_t i = 0; i < (c.n_tok - 1) * stride; ++i) {
+      ASSERT_TRUE(std::isfinite(want[std::size_t(i)]));
+      ASSERT_NEAR(got[std::size_t(i)], want[std::size_t(i)], 2e-5f * cache.vmax)
+          << "n_tok " << c.n_tok << " n_q " << c.n_q << " at token " << i / stride;
+    }
+    EXPECT_TRUE(std::isnan(got[std::size_t((c.n_tok - 1) * stride)]));  // the last token sees its own NaN
   }
 }
 
