@@ -40,23 +40,11 @@ struct Contents {
 using format::kMaxArrayDepth;
 constexpr std::uint64_t kReserveLimit = 1 << 16;
 
+// The smallest encoding of a value of type t: a string is at least its length, an array its
+// element type and count.
 std::uint64_t min_value_bytes(ValueType t) {
-  switch (t) {
-    case ValueType::U8:
-    case ValueType::I8:
-    case ValueType::Bool: return 1;
-    case ValueType::U16:
-    case ValueType::I16: return 2;
-    case ValueType::U32:
-    case ValueType::I32:
-    case ValueType::F32: return 4;
-    case ValueType::U64:
-    case ValueType::I64:
-    case ValueType::F64: return 8;
-    case ValueType::String: return 8;
-    case ValueType::Array: return 4 + 8;
-  }
-  return 1;
+  if (const std::size_t n = value_fixed_size(t)) return n;
+  return t == ValueType::String ? 8 : 4 + 8;
 }
 
 // A fixed-size type any bit pattern of which is valid (so not Bool).

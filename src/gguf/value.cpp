@@ -48,8 +48,24 @@ T load(const std::uint8_t* p) {
   return v;
 }
 
-// The fixed encoded size of a scalar type; 0 for strings and arrays.
-std::size_t fixed_size(ValueType t) {
+
+// Where the encoding of one value of type `t` starting at `p` ends.
+const std::uint8_t* skip(ValueType t, const std::uint8_t* p) {
+  if (const std::size_t n = value_fixed_size(t)) return p + n;
+  if (t == ValueType::String) return p + 8 + load<std::uint64_t>(p);
+  const auto elem = static_cast<ValueType>(load<std::uint32_t>(p));
+  const auto count = load<std::uint64_t>(p + 4);
+  p += 12;
+  if (const std::size_t n = value_fixed_size(elem)) return p + count * n;
+  for (std::uint64_t i = 0; i < count; ++i) p = skip(elem, p);
+  return p;
+}
+
+[[noreturn]] void bad_argument(std::string message) { throw Error(Error::Kind::Argument, std::move(message)); }
+
+}  // namespace
+
+std::size_t value_fixed_size(ValueType t) noexcept {
   switch (t) {
     case ValueType::U8:
     case ValueType::I8:
@@ -65,22 +81,6 @@ std::size_t fixed_size(ValueType t) {
     default: return 0;
   }
 }
-
-// Where the encoding of one value of type `t` starting at `p` ends.
-const std::uint8_t* skip(ValueType t, const std::uint8_t* p) {
-  if (const std::size_t n = fixed_size(t)) return p + n;
-  if (t == ValueType::String) return p + 8 + load<std::uint64_t>(p);
-  const auto elem = static_cast<ValueType>(load<std::uint32_t>(p));
-  const auto count = load<std::uint64_t>(p + 4);
-  p += 12;
-  if (const std::size_t n = fixed_size(elem)) return p + count * n;
-  for (std::uint64_t i = 0; i < count; ++i) p = skip(elem, p);
-  return p;
-}
-
-[[noreturn]] void bad_argument(std::string message) { throw Error(Error::Kind::Argument, std::move(message)); }
-
-}  // namespace
 
 void encode_value(const Value& v, std::vector<std::uint8_t>& out) {
   auto u = [&] { return std::get<std::uint64_t>(v.data); };

@@ -25,6 +25,8 @@ enum class ValueType : std::uint32_t {
   String = 8, Array = 9, U64 = 10, I64 = 11, F64 = 12,
 };
 std::string_view value_type_name(ValueType t) noexcept;
+// The encoded size of a scalar type in bytes; 0 for strings and arrays (variable length).
+std::size_t value_fixed_size(ValueType t) noexcept;
 
 // The value type whose encoding is exactly a T (little-endian scalar), for typed bulk access.
 template <class T>

@@ -126,8 +126,11 @@ TEST(MmapCli, WeightsLostFromAMappedFileGiveTheSigbusLine) {
   const slm::gguf::TensorInfo* embd = f.find_tensor("token_embd.weight");
   ASSERT_NE(embd, nullptr);
   const std::uintmax_t keep = f.data_offset() + embd->offset + embd->n_bytes;
-  for (const auto& t : f.tensors())
-    if (t.name.rfind("blk.0.", 0) == 0) ASSERT_GE(f.data_offset() + t.offset, keep) << t.name;
+  for (const auto& t : f.tensors()) {
+    if (t.name.rfind("blk.0.", 0) == 0) {
+      ASSERT_GE(f.data_offset() + t.offset, keep) << t.name;
+    }
+  }
   const Result r = run_and_truncate(false, keep);
   EXPECT_EQ(r.signal, 0) << "killed by signal " << r.signal << "; stderr: " << r.err;
   EXPECT_EQ(r.exit_code, 3) << r.err;

@@ -25,6 +25,7 @@
 #include "args.hpp"
 #include "session_args.hpp"
 #include "commands.hpp"
+#include "text.hpp"
 #include "json.hpp"
 #include "model/card.hpp"
 #include "util/memory.hpp"
@@ -191,17 +192,6 @@ Result run_test(const Model& model, bool pp, int n, int threads, int reps, KvTyp
     r.profile_total = total / reps;
   }
   return r;
-}
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
-std::string file_name(const std::string& path) {
-  const auto slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 double gbps(const Bench& b, const Result& r) {

@@ -15,6 +15,7 @@
 #include "card_args.hpp"
 #include "card_json.hpp"
 #include "commands.hpp"
+#include "text.hpp"
 #include "compare.hpp"
 #include "json.hpp"
 #include "slm/chat.hpp"
@@ -29,17 +30,6 @@ const std::vector<std::string> kDefaultPrompts = {
     "What is the capital of France?",
     "Write one sentence about the sea.",
 };
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
-std::string file_name(const std::string& path) {
-  const auto slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 PromptRun run_prompt(const Model& model, Session& session, const std::string& prompt, int max_tokens) {
   const ChatFormat format = chat_format_of(model);

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "compare.hpp"
+#include "text.hpp"
 
 namespace slm::cli {
 namespace {
@@ -24,16 +25,7 @@ std::string esc(std::string_view s) {
   return out;
 }
 
-std::string num(double v, const char* f = "%.4g") {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
-std::string file_name(const std::string& path) {
-  const auto slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
+std::string num(double v, const char* f = "%.4g") { return fmt(f, v); }
 
 // A "nice" axis maximum and tick step covering [0, v].
 void axis(double v, double& top, double& step) {
