@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -86,6 +87,12 @@ void Mapping::copy(const std::uint8_t* from, std::size_t n, void* dst) const {
   }
   pread_exact(fd_, path_, static_cast<std::uint64_t>(from - data_), static_cast<std::uint8_t*>(dst), n,
               "file shrank after it was mapped (changed on disk while in use; --no-mmap reads it into memory)");
+}
+
+void Mapping::release_prefix(std::uint64_t n) const noexcept {
+  if (fd_ < 0 || !mapped_) return;  // only a mapped file can give pages back without losing them
+  n = std::min(n, size_) / 4096 * 4096;
+  if (n > 0) ::madvise(mapped_, n, MADV_DONTNEED);  // a hint: nothing to do if it fails
 }
 
 Mapping Mapping::from_bytes(std::vector<std::uint8_t> bytes) {

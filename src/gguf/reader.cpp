@@ -330,6 +330,7 @@ File File::open(const std::filesystem::path& path, const OpenOptions& options) {
   impl->path = path.string();
   impl->mapping = Mapping::open(path, options.use_mmap);
   Parser(*impl, options).parse();
+  impl->mapping.release_prefix(impl->data_offset);  // everything before the tensor data is parsed
   return File(std::move(impl));
 }
 
