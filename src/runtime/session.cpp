@@ -84,15 +84,15 @@ State::State(const Model::Impl& model, const SessionOptions& options)
   const std::size_t nb = std::size_t(opt.n_batch);
   const std::size_t d = std::size_t(hp.n_embd), q_dim = std::size_t(hp.n_head * hp.head_dim);
   const std::size_t kv_dim = std::size_t(hp.n_head_kv * hp.head_dim), n_ff = std::size_t(hp.n_ff);
-  x.resize(nb * d);
-  h.resize(nb * d);
-  q.resize(nb * q_dim);
-  kcur.resize(nb * kv_dim);
-  vcur.resize(nb * kv_dim);
-  att.resize(nb * q_dim);
-  gate.resize(nb * n_ff);
-  up.resize(nb * n_ff);
-  scores.resize(std::size_t(opt.threads) * attention_scratch_floats(hp, opt.n_batch, kv.max_rows()));
+  x = util::PageArray<float>(nb * d);
+  h = util::PageArray<float>(nb * d);
+  q = util::PageArray<float>(nb * q_dim);
+  kcur = util::PageArray<float>(nb * kv_dim);
+  vcur = util::PageArray<float>(nb * kv_dim);
+  att = util::PageArray<float>(nb * q_dim);
+  gate = util::PageArray<float>(nb * n_ff);
+  up = util::PageArray<float>(nb * n_ff);
+  scores = util::PageArray<float>(std::size_t(opt.threads) * attention_scratch_floats(hp, opt.n_batch, kv.max_rows()));
   rope_global = rope_freqs(hp, hp.rope_base, hp.rope_freq_scale, model.weights.rope_freqs);
   rope_local = rope_freqs(hp, hp.rope_base_local, 1.0f, nullptr);
   angles.resize(std::size_t(hp.n_rot / 2));
@@ -104,7 +104,7 @@ State::State(const Model::Impl& model, const SessionOptions& options)
   consider(model.weights.output);
   for (const auto& l : model.weights.layers)
     for (const auto* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.gate, &l.up, &l.down}) consider(*w);
-  xq.resize(act * nb);
+  xq = util::PageArray<std::uint8_t>(act * nb);
 }
 
 }  // namespace runtime

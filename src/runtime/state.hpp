@@ -1,6 +1,7 @@
 #pragma once
 // The working state of one session, shared by the forward-pass pieces (block.cpp,
-// attention.cpp, matmul.cpp, session.cpp). Everything is sized once, in the constructor.
+// attention.cpp, matmul.cpp, session.cpp). Everything is sized once, in the constructor; the
+// per-batch scratch is resident only as far as batches have written it (util::PageArray).
 //
 // Shapes: n = tokens in the current batch (<= n_batch), d = n_embd, hd = head_dim,
 // H = n_head, Hkv = n_head_kv, group = H / Hkv.
@@ -17,6 +18,7 @@
 #include "runtime/thread_pool.hpp"
 #include "slm/session.hpp"
 #include "slm/trace.hpp"
+#include "util/pages.hpp"
 
 namespace slm::runtime {
 
@@ -42,22 +44,22 @@ struct State {
   ThreadPool pool;
   KvCache kv;
 
-  std::vector<float> x;     // [n_batch][d]      residual stream
-  std::vector<float> h;     // [n_batch][d]      normed input, then sublayer output
-  std::vector<float> q;     // [n_batch][H*hd]
-  std::vector<float> kcur;  // [n_batch][Hkv*hd]
-  std::vector<float> vcur;  // [n_batch][Hkv*hd]
-  std::vector<float> att;   // [n_batch][H*hd]   attention output, before Wo
-  std::vector<float> gate;  // [n_batch][n_ff]
-  std::vector<float> up;    // [n_batch][n_ff]
-  std::vector<float> scores;  // [threads][attention_scratch_floats()]  attention scratch
+  util::PageArray<float> x;     // [n_batch][d]      residual stream
+  util::PageArray<float> h;     // [n_batch][d]      normed input, then sublayer output
+  util::PageArray<float> q;     // [n_batch][H*hd]
+  util::PageArray<float> kcur;  // [n_batch][Hkv*hd]
+  util::PageArray<float> vcur;  // [n_batch][Hkv*hd]
+  util::PageArray<float> att;   // [n_batch][H*hd]   attention output, before Wo
+  util::PageArray<float> gate;  // [n_batch][n_ff]
+  util::PageArray<float> up;    // [n_batch][n_ff]
+  util::PageArray<float> scores;  // [threads][attention_scratch_floats()]  attention scratch
   RopeFreqs rope_global, rope_local;   // RoPE of global / sliding-window layers
   std::vector<float> angles;           // [n_rot/2] RoPE angles of one position
   std::vector<std::uint8_t> embd_row;  // one token_embd row, copied out of the file
 
   // Quantized activations of the last matmul input on the integer path
   // ([batch] rows of act_row_bytes), reused by the next matmul of the same input and type.
-  std::vector<std::uint8_t> xq;
+  util::PageArray<std::uint8_t> xq;
   const float* xq_src = nullptr;
   kernels::DType xq_type = kernels::DType::F32;
   std::int64_t xq_batch = 0;

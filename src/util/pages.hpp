@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <utility>
+#include <vector>
 
 namespace slm::util {
 
@@ -26,6 +27,39 @@ class Pages {
  private:
   std::uint8_t* p_ = nullptr;
   std::size_t n_ = 0;
+};
+
+// n values of T in Pages: zero-filled, resident only where written. For scratch sized for the
+// largest batch, of which a decode step touches the first row only. Built with AddressSanitizer
+// it is a zero-filled heap array instead, so that overruns are still reported.
+template <class T>
+class PageArray {
+ public:
+  PageArray() = default;
+  explicit PageArray(std::size_t n) : n_(n) {
+#if defined(__SANITIZE_ADDRESS__)
+    heap_.resize(n);
+#else
+    pages_ = Pages(n * sizeof(T));
+#endif
+  }
+
+  T* data() const noexcept {
+#if defined(__SANITIZE_ADDRESS__)
+    return const_cast<T*>(heap_.data());
+#else
+    return reinterpret_cast<T*>(pages_.data());
+#endif
+  }
+  std::size_t size() const noexcept { return n_; }
+
+ private:
+  std::size_t n_ = 0;
+#if defined(__SANITIZE_ADDRESS__)
+  std::vector<T> heap_;
+#else
+  Pages pages_{0};
+#endif
 };
 
 }  // namespace slm::util
