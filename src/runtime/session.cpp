@@ -86,12 +86,23 @@ State::State(const Model::Impl& model, const SessionOptions& options)
   const std::size_t kv_dim = std::size_t(hp.n_head_kv * hp.head_dim), n_ff = std::size_t(hp.n_ff);
   x = util::PageArray<float>(nb * d);
   h = util::PageArray<float>(nb * d);
-  q = util::PageArray<float>(nb * q_dim);
-  kcur = util::PageArray<float>(nb * kv_dim);
-  vcur = util::PageArray<float>(nb * kv_dim);
-  att = util::PageArray<float>(nb * q_dim);
-  gate = util::PageArray<float>(nb * n_ff);
-  up = util::PageArray<float>(nb * n_ff);
+  // Views of `sublayer`, each starting on a cache line (64 bytes = 16 floats).
+  const auto lines = [](std::size_t n) { return (n + 15) / 16 * 16; };
+  const std::size_t attn_set = 2 * lines(nb * q_dim) + 2 * lines(nb * kv_dim), ffn_set = 2 * lines(nb * n_ff);
+  sublayer = util::PageArray<float>(std::max(attn_set, ffn_set));
+  float* next = sublayer.data();
+  const auto carve = [&](std::size_t n) {
+    const std::span<float> v(next, n);
+    next += lines(n);
+    return v;
+  };
+  q = carve(nb * q_dim);
+  att = carve(nb * q_dim);
+  kcur = carve(nb * kv_dim);
+  vcur = carve(nb * kv_dim);
+  next = sublayer.data();
+  gate = carve(nb * n_ff);
+  up = carve(nb * n_ff);
   scores = util::PageArray<float>(std::size_t(opt.threads) * attention_scratch_floats(hp, opt.n_batch, kv.max_rows()));
   rope_global = rope_freqs(hp, hp.rope_base, hp.rope_freq_scale, model.weights.rope_freqs);
   rope_local = rope_freqs(hp, hp.rope_base_local, 1.0f, nullptr);
