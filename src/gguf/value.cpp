@@ -48,7 +48,6 @@ T load(const std::uint8_t* p) {
   return v;
 }
 
-
 // Where the encoding of one value of type `t` starting at `p` ends.
 const std::uint8_t* skip(ValueType t, const std::uint8_t* p) {
   if (const std::size_t n = value_fixed_size(t)) return p + n;
