@@ -32,7 +32,7 @@ class Pages {
 // n values of T in Pages: zero-filled, resident only where written, and page-aligned. For scratch
 // sized for the largest batch, of which a decode step touches the first row only. The alignment
 // matters as much: with the session's buffers 16 bytes off a cache line (as std::vector's were),
-// qwen2-0.5b pp512 ran at 590-670 tokens/s instead of 1030 (docs/performance.md, session 7).
+// qwen2-0.5b pp512 ran at 588-677 tokens/s instead of 1030-1038 (docs/performance.md, session 7).
 // Built with AddressSanitizer it is a zero-filled heap array instead, so that overruns are still
 // reported.
 template <class T>

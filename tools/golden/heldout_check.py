@@ -11,14 +11,15 @@ With --ranges 0,512 a gemma-3 run separates the positions before and after its 5
 sliding window starts to drop keys. --against llama-tokenwise compares llama.cpp with itself fed
 one token at a time instead of slm: the noise floor of the same statistics on the same text.
 
-The text is cut after N llama.cpp tokens and re-tokenized, so both engines see exactly the
-token ids of a text prefix (slm's tokenization is asserted equal, not assumed).
+The text is cut after N llama.cpp tokens and re-tokenized, so both engines see the token ids of
+a text prefix; slm's token ids (`slm trace --json`) must equal llama.cpp's or the check stops.
 
 Usage (from the repository root; needs llama-cpp-python, tools/golden/README.md):
     python3 tools/golden/heldout_check.py models/gemma-3-270m-q4_k_m.gguf --tokens 1100 --ranges 0,512
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -30,12 +31,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import llamaref as R  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-
-
-def log_softmax(x):
-    x = x.astype(np.float64)
-    m = x.max(axis=-1, keepdims=True)
-    return x - m - np.log(np.exp(x - m).sum(axis=-1, keepdims=True))
 
 
 def main():
@@ -65,16 +60,17 @@ def main():
 
     if args.against == "slm":
         with tempfile.TemporaryDirectory() as d:
-            subprocess.run([args.slm, "trace", "-m", args.model, "-p", prompt, "--dump", d, "--tensors", "logits",
-                            "-t", str(args.threads), "--matmul", args.matmul], check=True, stdout=subprocess.DEVNULL)
+            out = subprocess.run([args.slm, "trace", "-m", args.model, "-p", prompt, "--json", "--dump", d,
+                                  "--tensors", "logits", "-t", str(args.threads), "--matmul", args.matmul],
+                                 check=True, stdout=subprocess.PIPE, text=True).stdout
+            if json.loads(out)["tokens"] != tokens:
+                raise SystemExit("slm tokenized the prompt differently from llama.cpp")
             ours = np.load(os.path.join(d, "logits.npy"))
-    if ours.shape != ref.shape:
-        raise SystemExit(f"slm tokenized the prompt to {ours.shape[0]} tokens, llama.cpp to {ref.shape[0]}")
 
     n = ref.shape[0]
     kl = np.empty(n)
     for r0 in range(0, n, 128):  # row blocks: full float64 rows of a 262144 vocabulary are large
-        a, b = log_softmax(ref[r0:r0 + 128]), log_softmax(ours[r0:r0 + 128])
+        a, b = R.log_softmax(ref[r0:r0 + 128]), R.log_softmax(ours[r0:r0 + 128])
         kl[r0:r0 + 128] = (np.exp(a) * (a - b)).sum(axis=-1)
     same = ref.argmax(-1) == ours.argmax(-1)
     top2 = np.partition(ref, -2, axis=-1)[:, -2:]

@@ -181,6 +181,13 @@ def argmax_lowest(row):
     return int(np.argmax(row))
 
 
+def log_softmax(x):
+    """Row-wise log-softmax in float64 (the KL comparisons of the golden tools)."""
+    x = x.astype(np.float64)
+    m = x.max(axis=-1, keepdims=True)
+    return x - m - np.log(np.exp(x - m).sum(axis=-1, keepdims=True))
+
+
 def row_summary(row, k):
     """top-k ids (descending logit, ties -> lower id), their logits, log-sum-exp of the full
     row (float64), and margin = best - second best."""
