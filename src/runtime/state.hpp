@@ -76,10 +76,10 @@ void matmul(State& s, const kernels::Matrix& w, const float* x, std::int64_t bat
             bool reuse_input = false);
 
 // y_i[b][0..w_i.n_rows) = w_i · x[b] for the products of one input (Wq/Wk/Wv; gate/up), in one
-// parallel region instead of one per matrix: each thread takes the same share of every matrix's
-// rows, so the threads read equal bytes whatever the matrices' types. `then(ctx, r0, r1)`, if
-// given, runs on the thread that computed rows [r0, r1) of every product (all n_rows equal then),
-// right after them (the FFN's activation). Same results as separate matmul() calls.
+// parallel region instead of one per matrix (how rows are shared out: matmul.cpp).
+// `then(ctx, r0, r1)`, if given, runs once for every row range [r0, r1) of the last product
+// after those rows of every product are done (all n_rows equal then; the FFN's activation).
+// Same results as separate matmul() calls.
 struct Product {
   const kernels::Matrix* w;
   float* y;

@@ -31,9 +31,15 @@ bool spin_until(P&& pred) {
   }
 }
 
+// A Share's range word.
+constexpr std::uint64_t pack(std::uint64_t next, std::uint64_t end) { return next | end << 32; }
+constexpr std::uint64_t next_of(std::uint64_t r) { return r & 0xffffffffu; }
+constexpr std::uint64_t end_of(std::uint64_t r) { return r >> 32; }
+
 }  // namespace
 
-ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads < 1 ? 1 : n_threads) {
+ThreadPool::ThreadPool(int n_threads)
+    : n_threads_(n_threads < 1 ? 1 : n_threads), shares_(std::make_unique<Share[]>(std::size_t(n_threads_))) {
   workers_.reserve(std::size_t(n_threads_ - 1));
   for (int t = 1; t < n_threads_; ++t) workers_.emplace_back([this, t] { worker_loop(t); });
 }
@@ -52,10 +58,42 @@ void ThreadPool::work(int t) {
   if (b < e) fn_(ctx_, b, e, t);
 }
 
-void ThreadPool::run(std::int64_t n, Trampoline fn, void* ctx) {
+void ThreadPool::work_balanced(int t) {
+  std::atomic<std::uint64_t>& own = shares_[std::size_t(t)].range;
+  for (;;) {
+    // Own share front to back: consecutive units keep this thread's reads sequential.
+    for (std::uint64_t r = own.load(std::memory_order_acquire); next_of(r) < end_of(r);) {
+      if (own.compare_exchange_weak(r, pack(next_of(r) + 1, end_of(r)), std::memory_order_acq_rel)) {
+        fn_(ctx_, std::int64_t(next_of(r)), std::int64_t(next_of(r)) + 1, t);
+        r = own.load(std::memory_order_acquire);
+      }
+    }
+    // Then the back half of another thread's remaining units becomes this thread's share.
+    bool stole = false;
+    for (int i = 1; i < n_threads_ && !stole; ++i) {
+      std::atomic<std::uint64_t>& other = shares_[std::size_t((t + i) % n_threads_)].range;
+      for (std::uint64_t r = other.load(std::memory_order_acquire); next_of(r) < end_of(r);) {
+        const std::uint64_t mid = next_of(r) + (end_of(r) - next_of(r)) / 2;
+        if (other.compare_exchange_weak(r, pack(next_of(r), mid), std::memory_order_acq_rel)) {
+          own.store(pack(mid, end_of(r)), std::memory_order_release);
+          stole = true;
+          break;
+        }
+      }
+    }
+    if (!stole) return;
+  }
+}
+
+void ThreadPool::run(std::int64_t n, Trampoline fn, void* ctx, bool balanced) {
   fn_ = fn;
   ctx_ = ctx;
   n_ = n;
+  balanced_ = balanced;
+  if (balanced)
+    for (int t = 0; t < n_threads_; ++t)
+      shares_[std::size_t(t)].range.store(pack(std::uint64_t(n * t / n_threads_), std::uint64_t(n * (t + 1) / n_threads_)),
+                                          std::memory_order_relaxed);
   pending_.store(n_threads_ - 1, std::memory_order_relaxed);
   generation_.fetch_add(1, std::memory_order_release);  // publishes the job
   {
@@ -64,7 +102,7 @@ void ThreadPool::run(std::int64_t n, Trampoline fn, void* ctx) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (sleepers_ > 0) start_cv_.notify_all();
   }
-  work(0);
+  balanced ? work_balanced(0) : work(0);
   if (!spin_until([this] { return pending_.load(std::memory_order_acquire) == 0; })) {
     std::unique_lock<std::mutex> lock(mutex_);
     done_cv_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
@@ -83,7 +121,7 @@ void ThreadPool::worker_loop(int t) {
     }
     if (stop_.load()) return;
     seen = generation_.load(std::memory_order_acquire);
-    work(t);
+    balanced_ ? work_balanced(t) : work(t);
     if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> lock(mutex_);
       done_cv_.notify_one();

@@ -6,10 +6,15 @@
 // so waking sleeping threads through a condition variable every time would cost as much as the
 // work. Idle workers (and a caller waiting for them) therefore poll an atomic counter for up to
 // 200 us before they sleep.
+//
+// parallel_for splits statically. parallel_for_balanced balances at run time, for memory-bound
+// work: two cores streaming equal shares of a matrix from DRAM finish ~5% of a job apart on
+// average (llama3-8b decode, either thread last), and for that long one core reads alone.
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -35,13 +40,34 @@ class ThreadPool {
       return;
     }
     run(n, [](void* ctx, std::int64_t b, std::int64_t e, int t) { (*static_cast<F*>(ctx))(b, e, t); },
-        static_cast<void*>(&fn));
+        static_cast<void*>(&fn), false);
+  }
+
+  // Like parallel_for over n units (n < 2^32), but fn(u, u + 1, thread_index) is called once per
+  // unit: each thread runs its own contiguous share front to back, and a thread done with its
+  // share takes over the back half of another's remaining units. fn must not throw.
+  template <class F>
+  void parallel_for_balanced(std::int64_t n, F&& fn) {
+    if (n <= 0) return;
+    if (n_threads_ == 1 || n == 1) {
+      for (std::int64_t u = 0; u < n; ++u) fn(u, u + 1, 0);
+      return;
+    }
+    run(n, [](void* ctx, std::int64_t b, std::int64_t e, int t) { (*static_cast<F*>(ctx))(b, e, t); },
+        static_cast<void*>(&fn), true);
   }
 
  private:
   using Trampoline = void (*)(void*, std::int64_t, std::int64_t, int);
-  void run(std::int64_t n, Trampoline fn, void* ctx);
+  void run(std::int64_t n, Trampoline fn, void* ctx, bool balanced);
   void work(int t);
+  void work_balanced(int t);
+
+  // A thread's remaining units in a balanced job: next (low 32 bits) and end (high 32 bits).
+  // The owner takes units from next, others from end. One cache line each.
+  struct alignas(64) Share {
+    std::atomic<std::uint64_t> range{0};
+  };
   void worker_loop(int t);
 
   int n_threads_;
@@ -56,6 +82,8 @@ class ThreadPool {
   Trampoline fn_ = nullptr;
   void* ctx_ = nullptr;
   std::int64_t n_ = 0;
+  bool balanced_ = false;
+  std::unique_ptr<Share[]> shares_;
 };
 
 }  // namespace slm::runtime
