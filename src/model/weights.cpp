@@ -133,4 +133,15 @@ Weights bind_weights(const gguf::File& file, const ArchSpec& spec, HParams& hp) 
   return w;
 }
 
+std::vector<std::span<const std::uint8_t>> decode_read_ranges(const Weights& w) {
+  std::vector<std::span<const std::uint8_t>> out;
+  const auto add = [&](const kernels::Matrix& m) {
+    if (m.data) out.emplace_back(static_cast<const std::uint8_t*>(m.data), std::size_t(m.n_rows) * m.row_stride);
+  };
+  for (const LayerWeights& l : w.layers)
+    for (const kernels::Matrix* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.gate, &l.up, &l.down}) add(*m);
+  add(w.output);  // token_embd when tied
+  return out;
+}
+
 }  // namespace slm::model

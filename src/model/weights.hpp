@@ -6,7 +6,9 @@
 // Matrix is the same (k = ne0, n_rows = ne1). Below, d = n_embd, hd = head_dim,
 // H = n_head, Hkv = n_head_kv.
 
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -42,6 +44,10 @@ struct Weights {
   // Storage for norm vectors that were not F32 in the file.
   std::vector<std::unique_ptr<float[]>> converted;
 };
+
+// The bytes of every matrix one decode step reads in full: each layer's projections and the LM
+// head (which is the embedding table when tied; otherwise that table is read a row at a time).
+std::vector<std::span<const std::uint8_t>> decode_read_ranges(const Weights& w);
 
 // Finds and checks every tensor `spec` needs. Sets hp.n_vocab from token_embd.
 // Throws slm::Error: Format naming a missing tensor; Shape naming a tensor whose shape differs

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 
 #include "gguf/reader.hpp"
 #include "gguf/writer.hpp"
+#include "model/model_impl.hpp"
 #include "slm/error.hpp"
 #include "slm/model.hpp"
 
@@ -106,6 +108,31 @@ TEST(ModelLoad, HParamsOfEveryTinyFamily) {
     EXPECT_EQ(m.info().tied_output, c.tied);
     EXPECT_EQ(m.info().architecture, c.family);
     EXPECT_GT(m.info().n_params, 0);
+  }
+}
+
+// The byte ranges a decode step streams (slm bench reads them to time the weights' memory):
+// exactly the data of every layer's projections and of the LM head, as the GGUF tensor table
+// lists them (the embedding table only when it is the LM head).
+TEST(ModelLoad, DecodeReadRangesAreTheProjectionsAndTheLmHead) {
+  for (const std::string family : {"llama", "qwen2", "gemma", "gemma2", "gemma3"}) {
+    SCOPED_TRACE(family);
+    const slm::Model m = slm::Model::load(tiny(family));
+    const slm::gguf::File& f = m.impl().file;
+    std::set<std::pair<const std::uint8_t*, std::size_t>> expected;
+    for (const auto& t : f.tensors()) {
+      const bool projection = t.name.starts_with("blk.") &&
+                              (t.name.ends_with("attn_q.weight") || t.name.ends_with("attn_k.weight") ||
+                               t.name.ends_with("attn_v.weight") || t.name.ends_with("attn_output.weight") ||
+                               t.name.ends_with("ffn_gate.weight") || t.name.ends_with("ffn_up.weight") ||
+                               t.name.ends_with("ffn_down.weight"));
+      const bool head = t.name == "output.weight" || (t.name == "token_embd.weight" && m.info().tied_output);
+      if (projection || head) expected.emplace(f.tensor_data(t).data(), f.tensor_data(t).size());
+    }
+    std::set<std::pair<const std::uint8_t*, std::size_t>> got;
+    for (const auto& r : slm::model::decode_read_ranges(m.impl().weights)) got.emplace(r.data(), r.size());
+    EXPECT_EQ(got, expected);
+    EXPECT_EQ(expected.size(), std::size_t(7 * m.hparams().n_layer + 1));
   }
 }
 

@@ -82,8 +82,10 @@ TEST(BenchCli, JsonHasOneResultPerTestAndThreadCountWithConsistentStatistics) {
     EXPECT_LE(huge, resident);
     if (i % 2 == 0) {
       EXPECT_EQ(t["gbps"].as_number(), 0);  // no bandwidth figure for prompt processing
+      EXPECT_EQ(t["memory_gbps"].as_number(), 0);
     } else {
       EXPECT_NEAR(t["gbps"].as_number(), wbpt * t["avg_ts"].as_number() / 1e9, 1e-6 * t["gbps"].as_number() + 1e-12);
+      EXPECT_GT(t["memory_gbps"].as_number(), 0);  // a read of the weights' memory
     }
   }
 }

@@ -319,6 +319,15 @@ TEST(ArchCard, BandwidthProbeMeasuresSomething) {
   ASSERT_GT(probe.bytes(), 0u);
   EXPECT_GT(probe.pass(false), 0.0);
   EXPECT_GT(probe.pass(true), 0.0);
+  // Any ranges, at any offset (tensors start 32-byte aligned, not 64), including empty ones
+  // (the sanitizer builds check that no read leaves them).
+  std::vector<std::uint8_t> a(3 << 20, 1), b(1000, 2);
+  const std::span<const std::uint8_t> ranges[] = {{a.data() + 3, a.size() - 3}, {b.data() + 1, 7}, {b.data(), 0},
+                                                   {b.data() + 5, b.size() - 5}};
+  for (int threads : {1, 2, 3}) {
+    EXPECT_GT(slm::util::read_rate_gbps(ranges, threads, false), 0.0);
+    EXPECT_GT(slm::util::read_rate_gbps(ranges, threads, true), 0.0);
+  }
 }
 
 TEST(ArchCard, DocsShowTheCurrentFamilyTable) {

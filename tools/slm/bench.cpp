@@ -8,7 +8,9 @@
 //    reported as mean ± sample stddev (n-1), like llama-bench.
 // Also: peak RSS of the process (getrusage ru_maxrss), and for tg the weight bytes one decode
 // step reads (architecture card: every weight except the embedding table, one embedding row, the
-// LM head) and the effective read bandwidth that implies (bytes/token x tokens/s).
+// LM head) and the effective read bandwidth that implies (bytes/token x tokens/s), next to the rate
+// a plain read loop gets from the same weights' memory right after the runs (the bound for that
+// memory; it can be below the anonymous-memory probe's, see util/bandwidth.hpp).
 // --profile adds a per-sublayer time breakdown of the timed runs through the trace observer.
 #include <sys/resource.h>
 #include <time.h>
@@ -28,6 +30,8 @@
 #include "text.hpp"
 #include "json.hpp"
 #include "model/card.hpp"
+#include "model/model_impl.hpp"
+#include "util/bandwidth.hpp"
 #include "util/memory.hpp"
 #include "slm/model.hpp"
 #include "slm/session.hpp"
@@ -113,6 +117,7 @@ struct Result {
   double cpu_mean = 0;
   double peak_rss_mib = 0;      // process peak after this test
   util::MappedResidency mapped;  // the model file's mapping after this test (mmap only)
+  double memory_gbps = 0;        // tg: read rate of the weights' memory (best of 2 plain, 2 prefetched)
   std::map<std::string, double> profile;  // seconds per repetition, by sublayer (--profile)
   double profile_total = 0;               // wall seconds per repetition (--profile)
 };
@@ -187,6 +192,12 @@ Result run_test(const Model& model, bool pp, int n, int threads, int reps, KvTyp
   r.sd = reps > 1 ? std::sqrt(ss / double(reps - 1)) : 0.0;
   r.peak_rss_mib = peak_rss_mib();
   r.mapped = util::mapped_residency(model.file().path());
+  if (!pp) {
+    const auto ranges = model::decode_read_ranges(model.impl().weights);
+    for (int i = 0; i < 2; ++i)
+      r.memory_gbps = std::max({r.memory_gbps, util::read_rate_gbps(ranges, threads, false),
+                                util::read_rate_gbps(ranges, threads, true)});
+  }
   if (profile) {
     for (const auto& [k, v] : timer.seconds()) r.profile[k] = v / reps;
     r.profile_total = total / reps;
@@ -215,14 +226,15 @@ std::string params_text(std::int64_t n) {
 
 std::string markdown(const Bench& b) {
   std::string out =
-      "| model | size | params | threads | kv | test | t/s | t/CPU-s | weights read/token | GB/s | peak RSS | mapped in 2 MiB pages |\n"
-      "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+      "| model | size | params | threads | kv | test | t/s | t/CPU-s | weights read/token | GB/s | their memory GB/s | peak RSS | mapped in 2 MiB pages |\n"
+      "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
   for (const auto& r : b.results) {
     out += "| " + file_name(b.model_path) + " (" + b.model_type + ") | " + size_text(b.model_bytes) + " | " +
            params_text(b.params) + " | " + std::to_string(r.threads) + " | " + b.kv_type + " | " + r.test + " | " +
            fmt("%.2f", r.mean) + " ± " + fmt("%.2f", r.sd) + " | " +
            fmt("%.2f", r.cpu_mean) + " | " + (r.pp ? std::string("-") : size_text(b.weight_bytes_per_token)) + " | " +
-           (r.pp ? std::string("-") : fmt("%.2f", gbps(b, r))) + " | " + fmt("%.0f MiB", r.peak_rss_mib) + " | " +
+           (r.pp ? std::string("-") : fmt("%.2f", gbps(b, r))) + " | " +
+           (r.pp ? std::string("-") : fmt("%.2f", r.memory_gbps)) + " | " + fmt("%.0f MiB", r.peak_rss_mib) + " | " +
            huge_text(r.mapped) + " |\n";
   }
   bool any_profile = false;
@@ -247,14 +259,14 @@ std::string markdown(const Bench& b) {
 std::string csv(const Bench& b) {
   std::string out =
       "model,model_type,model_bytes,params,threads,kv_type,test,n_prompt,n_gen,reps,avg_ts,stddev_ts,"
-      "cpu_avg_ts,weight_bytes_per_token,gbps,peak_rss_mib,mapped_resident_bytes,mapped_huge_bytes\n";
+      "cpu_avg_ts,weight_bytes_per_token,gbps,memory_gbps,peak_rss_mib,mapped_resident_bytes,mapped_huge_bytes\n";
   for (const auto& r : b.results) {
     out += file_name(b.model_path) + "," + b.model_type + "," + std::to_string(b.model_bytes) + "," +
            std::to_string(b.params) + "," + std::to_string(r.threads) + "," + b.kv_type + "," + r.test + "," +
            std::to_string(r.pp ? r.n_tokens : 0) + "," + std::to_string(r.pp ? 0 : r.n_tokens) + "," +
            std::to_string(b.reps) + "," + fmt("%.4f", r.mean) + "," + fmt("%.4f", r.sd) + "," +
            fmt("%.4f", r.cpu_mean) + "," + std::to_string(r.pp ? 0 : b.weight_bytes_per_token) + "," + fmt("%.4f", gbps(b, r)) + "," +
-           fmt("%.1f", r.peak_rss_mib) + "," + std::to_string(r.mapped.resident) + "," +
+           fmt("%.4f", r.memory_gbps) + "," + fmt("%.1f", r.peak_rss_mib) + "," + std::to_string(r.mapped.resident) + "," +
            std::to_string(r.mapped.huge) + "\n";
   }
   return out;
@@ -306,6 +318,8 @@ std::string json(const Bench& b) {
     j.end_array();
     j.key("gbps");
     j.value(gbps(b, r));
+    j.key("memory_gbps");  // tg: a plain read of the same weights, right after the runs
+    j.value(r.memory_gbps);
     j.key("peak_rss_mib");
     j.value(r.peak_rss_mib);
     j.key("mapped_resident_bytes");  // the model file's mapping: resident, and in 2 MiB pages
