@@ -62,13 +62,14 @@ class ThreadPool {
   void run(std::int64_t n, Trampoline fn, void* ctx, bool balanced);
   void work(int t);
   void work_balanced(int t);
+  void worker_loop(int t);
 
   // A thread's remaining units in a balanced job: next (low 32 bits) and end (high 32 bits).
-  // The owner takes units from next, others from end. One cache line each.
+  // The owner takes units at next; another thread takes [mid, end) by lowering end to mid. One
+  // cache line each.
   struct alignas(64) Share {
     std::atomic<std::uint64_t> range{0};
   };
-  void worker_loop(int t);
 
   int n_threads_;
   std::vector<std::thread> workers_;

@@ -21,7 +21,7 @@ namespace {
 using kernels::kPrefetchBytes;
 
 // Four independent accumulators per width so the adds never limit the loads. Unaligned loads:
-// read_rate_gbps passes tensors at any 8-byte offset (on aligned data they cost the same).
+// read_rate_gbps passes tensors at any offset (on aligned data they cost the same).
 template <bool Prefetch>
 __attribute__((target("avx512f"))) std::uint64_t sum_avx512(const std::uint64_t* p, std::size_t n) {
   __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;

@@ -42,8 +42,9 @@ class ReadProbe {
 // Reads every byte of `ranges` once (each range split evenly over `threads` threads, as the
 // matrix-vector products split a matrix's rows) and returns GB/s. For the weights a decode step
 // reads, this is the rate the memory holding them delivers, which need not be ReadProbe's: on the
-// development VM, page-cache pages filled from disk read 10-15% slower than fresh anonymous
-// memory (docs/performance.md), and a mapped model's weights are such pages.
+// development VM, page-cache pages filled from disk read up to 10-15% slower than fresh anonymous
+// memory after some re-reads and as fast after others (docs/performance.md), and a mapped
+// model's weights are such pages.
 double read_rate_gbps(std::span<const std::span<const std::uint8_t>> ranges, int threads, bool prefetch);
 
 // Read bandwidth in GB/s with `threads` threads (0 = hardware concurrency): best of three
