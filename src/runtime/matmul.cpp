@@ -79,7 +79,7 @@ void rows(State& s, const kernels::Matrix& w, const float* x, std::int64_t batch
 //   the same share of each, read 6-10% slower on llama3-8b); then `then` over the last product's
 //   rows in a pass of its own. Several products under kMinBalancedProducts bytes are split as for
 //   large batches instead: there that extra pass costs more than balancing gains (qwen2-0.5b
-//   decode 4% slower).
+//   decode 2.5-4% slower).
 void run_products(State& s, std::span<const Product> products, const float* x, std::int64_t batch, RowsHook then,
                   void* ctx) {
   const std::int64_t n_threads = s.pool.size();

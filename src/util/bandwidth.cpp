@@ -85,6 +85,29 @@ void on_threads(int threads, F&& f) {
   for (auto& th : pool) th.join();
 }
 
+// Sums every whole 8-byte word of `ranges` once, each range split evenly over `threads` threads;
+// returns the seconds it took and the total of the sums (wrapping).
+struct TimedRead {
+  double seconds;
+  std::uint64_t total;
+};
+TimedRead timed_read(std::span<const std::span<const std::uint8_t>> ranges, int threads, bool prefetch) {
+  static const SumFn plain = widest_sum<false>(), prefetched = widest_sum<true>();
+  const SumFn sum = prefetch ? prefetched : plain;
+  std::vector<std::uint64_t> sums(std::size_t(threads) * 8, 0);  // a cache line per thread
+  const auto t0 = std::chrono::steady_clock::now();
+  on_threads(threads, [&](int t) {
+    for (const auto& r : ranges) {
+      const std::size_t words = r.size() / 8, w0 = words * std::size_t(t) / std::size_t(threads),
+                        w1 = words * std::size_t(t + 1) / std::size_t(threads);
+      sums[std::size_t(t) * 8] += sum(reinterpret_cast<const std::uint64_t*>(r.data() + w0 * 8), w1 - w0);
+    }
+  });
+  TimedRead out{std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 0};
+  for (const std::uint64_t v : sums) out.total += v;
+  return out;
+}
+
 }  // namespace
 
 ReadProbe::ReadProbe(std::size_t bytes, int threads) : threads_(std::max(1, threads)) {
@@ -101,41 +124,19 @@ ReadProbe::ReadProbe(std::size_t bytes, int threads) : threads_(std::max(1, thre
 
 double ReadProbe::pass(bool prefetch) {
   if (buf_.size() == 0) return 0;
-  static const SumFn plain = widest_sum<false>(), prefetched = widest_sum<true>();
-  const SumFn sum = prefetch ? prefetched : plain;
-  const auto* words_at = reinterpret_cast<const std::uint64_t*>(buf_.data());
-  const std::size_t words = buf_.size() / sizeof(std::uint64_t) / std::size_t(threads_);
-  std::vector<std::uint64_t> sums(std::size_t(threads_), 0);
-  const auto t0 = std::chrono::steady_clock::now();
-  on_threads(threads_, [&](int t) { sums[std::size_t(t)] = sum(words_at + words * std::size_t(t), words); });
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  // Every word is 0x0101...01, so the sums are known: checking them keeps the reads observable.
-  for (const std::uint64_t v : sums)
-    if (v != words * 0x0101010101010101ull) return 0;
-  return s > 0 ? static_cast<double>(buf_.size()) / s / 1e9 : 0;
+  const std::span<const std::uint8_t> whole[] = {{buf_.data(), buf_.size()}};  // slices of whole pages
+  const TimedRead r = timed_read(whole, threads_, prefetch);
+  // Every word is 0x0101...01, so the sum is known: checking it keeps the reads observable.
+  if (r.total != buf_.size() / 8 * 0x0101010101010101ull) return 0;
+  return r.seconds > 0 ? static_cast<double>(buf_.size()) / r.seconds / 1e9 : 0;
 }
 
 double read_rate_gbps(std::span<const std::span<const std::uint8_t>> ranges, int threads, bool prefetch) {
-  threads = std::max(1, threads);
-  static const SumFn plain = widest_sum<false>(), prefetched = widest_sum<true>();
-  const SumFn sum = prefetch ? prefetched : plain;
   std::size_t bytes = 0;
-  for (const auto& r : ranges) bytes += r.size() / 8 * 8;
-  std::vector<std::uint64_t> sums(std::size_t(threads) * 8, 0);  // a cache line per thread
-  const auto t0 = std::chrono::steady_clock::now();
-  on_threads(threads, [&](int t) {
-    for (const auto& r : ranges) {
-      const std::size_t words = r.size() / 8, w0 = words * std::size_t(t) / std::size_t(threads),
-                        w1 = words * std::size_t(t + 1) / std::size_t(threads);
-      sums[std::size_t(t) * 8] += sum(reinterpret_cast<const std::uint64_t*>(r.data() + w0 * 8), w1 - w0);
-    }
-  });
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  // The sums are data-dependent; an observable use keeps the compiler from dropping the reads.
-  std::uint64_t all = 0;
-  for (const std::uint64_t v : sums) all += v;
-  asm volatile("" : : "r"(all));
-  return s > 0 ? static_cast<double>(bytes) / s / 1e9 : 0;
+  for (const auto& range : ranges) bytes += range.size() / 8 * 8;
+  const TimedRead r = timed_read(ranges, std::max(1, threads), prefetch);
+  asm volatile("" : : "r"(r.total));  // the sums depend on the data: using them keeps the reads
+  return r.seconds > 0 ? static_cast<double>(bytes) / r.seconds / 1e9 : 0;
 }
 
 double measure_read_bandwidth_gbps(int threads) {
