@@ -158,8 +158,13 @@ void Array::require(ValueType t) const {
 }
 
 std::vector<std::string> Array::strings() const {
+  const std::vector<std::string_view> views = string_views();
+  return {views.begin(), views.end()};
+}
+
+std::vector<std::string_view> Array::string_views() const {
   require(ValueType::String);
-  std::vector<std::string> out;
+  std::vector<std::string_view> out;
   out.reserve(size_);
   for (const std::uint8_t* p = bytes_.data(); out.size() < size_;) {
     const auto len = static_cast<std::size_t>(load<std::uint64_t>(p));

@@ -69,6 +69,8 @@ class Array {
   template <class T>
   std::vector<T> numbers() const;
   std::vector<std::string> strings() const;
+  // The strings as views into this array (valid while it lives).
+  std::vector<std::string_view> string_views() const;
 
  private:
   friend Value decode_value(ValueType type, std::span<const std::uint8_t> wire);

@@ -67,9 +67,9 @@ std::string apply_clean_spaces(std::string t) {
 
 std::string Tokenizer::Impl::make_piece(std::int32_t id, bool render_special) const {
   const std::uint8_t attr = attrs[id];
-  const std::string& text = texts[id];
-  if (attr & (kAttrControl | kAttrUnknown)) return render_special ? text : std::string();
-  if (attr & kAttrUserDefined) return text;
+  const std::string_view text = texts[id];
+  if (attr & (kAttrControl | kAttrUnknown)) return render_special ? std::string(text) : std::string();
+  if (attr & kAttrUserDefined) return std::string(text);
   if (attr & kAttrNormal) {
     std::string out;
     if (kind == TokenizerKind::Spm) {
@@ -99,7 +99,8 @@ std::string Tokenizer::Impl::make_piece(std::int32_t id, bool render_special) co
         out += kHex[c >> 4];
         out += kHex[c & 15];
       }
-      out += text + "]";
+      out += text;
+      out += ']';
     }
     return out;
   }

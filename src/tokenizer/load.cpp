@@ -38,9 +38,15 @@ const gguf::Array* find_array(const gguf::File& file, const char* key, gguf::Val
   return arr;
 }
 
-std::vector<std::string> string_array(const gguf::File& file, const char* key, bool required) {
+StringTable string_array(const gguf::File& file, const char* key, bool required) {
+  StringTable out;
   const gguf::Array* arr = find_array(file, key, gguf::ValueType::String, required);
-  return arr ? arr->strings() : std::vector<std::string>{};
+  if (!arr) return out;
+  // The encoding is each string's 8-byte length, then its bytes: the text is smaller.
+  if (arr->encoded().size() > UINT32_MAX) throw Error(Error::Kind::Format, "more than 4 GiB of strings", file.path(), key);
+  out.reserve(arr->size(), arr->encoded().size() - 8 * arr->size());
+  for (const std::string_view s : arr->string_views()) out.push_back(s);
+  return out;
 }
 
 template <class T>

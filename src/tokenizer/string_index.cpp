@@ -4,7 +4,7 @@
 
 namespace slm::tokenizer {
 
-void StringIndex::build(const std::vector<std::string>& keys, Duplicates duplicates) {
+void StringIndex::build(const StringTable& keys, Duplicates duplicates) {
   std::size_t cap = 16;
   while (cap < keys.size() * 2) cap <<= 1;  // load factor <= 1/2: short probe sequences
   slots_.assign(cap, Slot{});
@@ -27,8 +27,7 @@ void StringIndex::build(const std::vector<std::string>& keys, Duplicates duplica
   }
 }
 
-std::int32_t StringIndex::find(const std::vector<std::string>& keys,
-                               std::string_view text) const noexcept {
+std::int32_t StringIndex::find(const StringTable& keys, std::string_view text) const noexcept {
   if (slots_.empty()) return -1;
   const std::size_t h = std::hash<std::string_view>{}(text);
   const auto h32 = static_cast<std::uint32_t>(h);

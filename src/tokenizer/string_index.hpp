@@ -1,5 +1,5 @@
 #pragma once
-// StringIndex: string -> position in a vector of strings, as an open-addressing hash table
+// StringIndex: string -> position in a StringTable, as an open-addressing hash table
 // over the positions. The vocabulary has up to ~262k entries and every SPM/BPE step looks
 // strings up, so this avoids a node-based map's allocations and cache misses: a probe reads
 // one slot (position + hash) and compares text only when the hashes agree.
@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tokenizer/string_table.hpp"
+
 namespace slm::tokenizer {
 
 class StringIndex {
@@ -17,9 +19,9 @@ class StringIndex {
 
   // Indexes keys[i] -> i. The index refers to `keys` by position only: pass the same vector
   // (unchanged) to find().
-  void build(const std::vector<std::string>& keys, Duplicates duplicates);
+  void build(const StringTable& keys, Duplicates duplicates);
   // Position of `text` in keys, or -1.
-  std::int32_t find(const std::vector<std::string>& keys, std::string_view text) const noexcept;
+  std::int32_t find(const StringTable& keys, std::string_view text) const noexcept;
 
  private:
   struct Slot {

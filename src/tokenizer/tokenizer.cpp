@@ -71,12 +71,12 @@ void load_tokens(Tokenizer::Impl& v, tokenizer::VocabData& d) {
          "has " + std::to_string(d.token_types.size()) + " entries for " + std::to_string(n) +
              " tokens");
   }
-  v.texts = std::move(d.tokens);
   v.scores.assign(n, 0.0f);
   if (!d.scores.empty()) std::copy_n(d.scores.begin(), n, v.scores.begin());
   v.attrs.assign(n, kAttrNormal);
+  v.texts.reserve(n, d.tokens.text_bytes());
   for (std::size_t i = 0; i < n; ++i) {
-    std::string& t = v.texts[i];
+    const std::string_view t = d.tokens[i];
     if (t.size() > kMaxTokenBytes) {
       fail(d.source, "tokenizer.ggml.tokens",
            "token " + std::to_string(i) + " is " + std::to_string(t.size()) +
@@ -85,9 +85,14 @@ void load_tokens(Tokenizer::Impl& v, tokenizer::VocabData& d) {
     if (!tokenizer::is_valid_utf8(t)) {
       fail(d.source, "tokenizer.ggml.tokens", "token " + std::to_string(i) + " is not UTF-8");
     }
-    if (t.empty()) t = "[EMPTY_" + std::to_string(i) + "]";  // as llama.cpp names it
+    if (t.empty()) {
+      v.texts.push_back("[EMPTY_" + std::to_string(i) + "]");  // as llama.cpp names it
+    } else {
+      v.texts.push_back(t);
+    }
     if (!d.token_types.empty()) v.attrs[i] = attr_of_type(d.token_types[i]);
   }
+  d.tokens = {};
   v.token_index.build(v.texts, tokenizer::StringIndex::Duplicates::KeepLast);
 }
 
@@ -297,10 +302,8 @@ Tokenizer Tokenizer::from_data(tokenizer::VocabData data) {
       v->byte_ids[b] = v->find(std::string_view(name, 6));
     }
   }
-  v->pieces.resize(v->size());
-  for (std::size_t id = 0; id < v->size(); ++id) {
-    v->pieces[id] = v->make_piece(static_cast<std::int32_t>(id), true);
-  }
+  v->pieces.reserve(v->size(), v->texts.text_bytes());
+  for (std::size_t id = 0; id < v->size(); ++id) v->pieces.push_back(v->make_piece(static_cast<std::int32_t>(id), true));
   return Tokenizer(std::move(v));
 }
 

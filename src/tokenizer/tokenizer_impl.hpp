@@ -10,6 +10,7 @@
 #include "slm/tokenizer.hpp"
 #include "tokenizer/pretokenizer.hpp"
 #include "tokenizer/string_index.hpp"
+#include "tokenizer/string_table.hpp"
 
 namespace slm {
 
@@ -31,14 +32,14 @@ class Tokenizer::Impl {
   std::string pre_name;
   tokenizer::PreTokenizer pre = tokenizer::PreTokenizer::Default;
 
-  std::vector<std::string> texts;   // [n_vocab] vocabulary entries
+  tokenizer::StringTable texts;     // [n_vocab] vocabulary entries
   std::vector<float> scores;        // [n_vocab]
   std::vector<std::uint8_t> attrs;  // [n_vocab] TokenAttr bits
-  std::vector<std::string> pieces;  // [n_vocab] token_to_piece(id, render_special=true)
+  tokenizer::StringTable pieces;    // [n_vocab] token_to_piece(id, render_special=true)
   tokenizer::StringIndex token_index;  // text -> id (a later duplicate wins, as in llama.cpp)
 
   // BPE merges "left right"; rank = position (the first occurrence of a pair wins).
-  std::vector<std::string> merges;
+  tokenizer::StringTable merges;
   tokenizer::StringIndex merge_index;
 
   std::array<std::int32_t, 256> byte_ids{};  // SPM byte-fallback id per byte, -1 if none

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "tokenizer/string_table.hpp"
+
 namespace slm::tokenizer {
 
 // tokenizer.ggml.token_type values (as written by llama.cpp's converters).
@@ -25,10 +27,10 @@ struct VocabData {
   std::string source;  // file name, for error messages
   std::string model;   // tokenizer.ggml.model: "llama" (SPM) or "gpt2" (byte-level BPE)
   std::string pre;     // tokenizer.ggml.pre; empty if absent
-  std::vector<std::string> tokens;       // tokenizer.ggml.tokens
+  StringTable tokens;                    // tokenizer.ggml.tokens
   std::vector<float> scores;             // tokenizer.ggml.scores (empty: all 0)
   std::vector<std::int32_t> token_types; // tokenizer.ggml.token_type (empty: all normal)
-  std::vector<std::string> merges;       // tokenizer.ggml.merges ("a b"), BPE only
+  StringTable merges;                    // tokenizer.ggml.merges ("a b"), BPE only
 
   // tokenizer.ggml.*_token_id; absent -> the model kind's default.
   std::optional<std::uint32_t> bos_id, eos_id, eot_id, eom_id, unk_id, sep_id, pad_id;

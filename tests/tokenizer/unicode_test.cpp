@@ -69,8 +69,27 @@ TEST(Unicode, WhiteSpace) {
   }
 }
 
+StringTable table_of(std::initializer_list<std::string_view> items) {
+  StringTable t;
+  for (std::string_view s : items) t.push_back(s);
+  return t;
+}
+
+TEST(StringTable, KeepsEveryEntryExactly) {
+  using namespace std::string_view_literals;
+  const StringTable t = table_of({"a", "", "bb\0c"sv, "\xE2\x96\x81the", ""});
+  ASSERT_EQ(t.size(), 5u);
+  EXPECT_EQ(t[0], "a");
+  EXPECT_EQ(t[1], "");
+  EXPECT_EQ(t[2], "bb\0c"sv);
+  EXPECT_EQ(t[3], "\xE2\x96\x81the");
+  EXPECT_EQ(t[4], "");
+  EXPECT_EQ(t.text_bytes(), 1u + 4u + 6u);
+  EXPECT_TRUE(StringTable{}.empty());
+}
+
 TEST(StringIndex, FindsKeysAndResolvesDuplicates) {
-  const std::vector<std::string> keys = {"a", "bb", "a", "", "ccc", "bb"};
+  const StringTable keys = table_of({"a", "bb", "a", "", "ccc", "bb"});
   StringIndex first, last;
   first.build(keys, StringIndex::Duplicates::KeepFirst);
   last.build(keys, StringIndex::Duplicates::KeepLast);
@@ -85,8 +104,8 @@ TEST(StringIndex, FindsKeysAndResolvesDuplicates) {
   StringIndex empty;
   EXPECT_EQ(empty.find(keys, "a"), -1);
 
-  std::vector<std::string> many;
-  for (int i = 0; i < 5000; ++i) many.push_back(std::string("k").append(std::to_string(i)));
+  StringTable many;
+  for (int i = 0; i < 5000; ++i) many.push_back("k" + std::to_string(i));
   StringIndex big;
   big.build(many, StringIndex::Duplicates::KeepLast);
   for (int i = 0; i < 5000; ++i) ASSERT_EQ(big.find(many, many[i]), i);
