@@ -34,6 +34,11 @@ struct LoadOptions {
   // the model keeps working if the file is changed or truncated on disk while loaded (a mapped
   // file that shrinks makes the next access to a lost page raise SIGBUS: docs/robustness.md).
   bool use_mmap = true;
+  // Mapped files: read the weights every evaluation uses (all but a separate token-embedding
+  // table, whose rows are copied as needed) into memory during load, as llama.cpp does, so that
+  // load time includes the disk and the first prompt runs at the engine's speed. false: each
+  // page is read from disk when first used (quicker to load a model that will not be run).
+  bool populate = true;
   // Refuse (slm::Error Resource, before using any weight) to load more than this many bytes of
   // tensors; 0 = no cap, and then the tensors (mapped or read) must fit in the memory available
   // (/proc/meminfo MemAvailable + SwapFree, which counts the file's pages already cached).

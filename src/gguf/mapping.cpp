@@ -95,6 +95,17 @@ void Mapping::release_prefix(std::uint64_t n) const noexcept {
   if (n > 0) ::madvise(mapped_, n, MADV_DONTNEED);  // a hint: nothing to do if it fails
 }
 
+void Mapping::populate(std::span<const std::uint8_t> range) const noexcept {
+  if (fd_ < 0 || !mapped_ || range.empty()) return;
+  const std::uintptr_t begin = reinterpret_cast<std::uintptr_t>(range.data()) / 4096 * 4096;
+  const std::uintptr_t end = reinterpret_cast<std::uintptr_t>(range.data() + range.size());
+  void* const p = reinterpret_cast<void*>(begin);
+#ifdef MADV_POPULATE_READ
+  if (::madvise(p, end - begin, MADV_POPULATE_READ) == 0) return;
+#endif
+  ::madvise(p, end - begin, MADV_WILLNEED);
+}
+
 Mapping Mapping::from_bytes(std::vector<std::uint8_t> bytes) {
   Mapping m;
   m.owned_ = std::move(bytes);

@@ -29,6 +29,12 @@ class Mapping {
   // 6.2 MiB of gemma-3-270m). Other kinds of bytes are kept as they are.
   void release_prefix(std::uint64_t n) const noexcept;
 
+  // Reads `range` (inside bytes()) of a mapped file into the page cache and maps it now, so that
+  // the first use does not wait for the disk (MADV_POPULATE_READ; where the kernel lacks it,
+  // Linux < 5.14, only a read-ahead hint). A hint: errors are ignored, other kinds of bytes are
+  // already in memory.
+  void populate(std::span<const std::uint8_t> range) const noexcept;
+
   Mapping(Mapping&& other) noexcept;
   Mapping& operator=(Mapping&& other) noexcept;
   Mapping(const Mapping&) = delete;

@@ -375,4 +375,6 @@ std::span<const std::uint8_t> File::tensor_data(const TensorInfo& t) const noexc
 
 void File::copy(const std::uint8_t* from, std::size_t n, void* dst) const { impl_->mapping.copy(from, n, dst); }
 
+void File::populate(std::span<const std::uint8_t> range) const noexcept { impl_->mapping.populate(range); }
+
 }  // namespace slm::gguf

@@ -81,6 +81,8 @@ class File {
   // Copies n bytes at `from` (inside tensor data) to dst without making the mapping resident
   // there (Mapping::copy). Throws slm::Error (Io).
   void copy(const std::uint8_t* from, std::size_t n, void* dst) const;
+  // Brings `range` (inside tensor data) into memory now (Mapping::populate; a hint).
+  void populate(std::span<const std::uint8_t> range) const noexcept;
 
   File(File&&) noexcept;
   File& operator=(File&&) noexcept;

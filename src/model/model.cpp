@@ -42,6 +42,8 @@ Model Model::load(const std::filesystem::path& path, const LoadOptions& options)
 
   impl->hparams = model::read_hparams(f, *impl->spec, options.log);
   impl->weights = model::bind_weights(f, *impl->spec, impl->hparams);
+  if (options.use_mmap && options.populate)
+    for (const auto& range : model::decode_read_ranges(impl->weights)) f.populate(range);
   for (const auto& t : f.tensors()) impl->n_params += t.n_elements();
   if (options.log) {
     const HParams& hp = impl->hparams;

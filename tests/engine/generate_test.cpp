@@ -233,8 +233,9 @@ TEST(GenerateRealModel, StreamedPiecesAreWholeCharacters) {
   for (std::size_t i = 0; i < pieces.size(); ++i) {
     // Only the last piece may end inside a character: when max_tokens stops generation there,
     // what was held back is released as it is.
-    if (i + 1 < pieces.size() || valid_utf8(stats.text))
+    if (i + 1 < pieces.size() || valid_utf8(stats.text)) {
       EXPECT_TRUE(valid_utf8(pieces[i])) << "streamed piece " << i << " splits a character";
+    }
     joined += pieces[i];
   }
   EXPECT_EQ(joined, stats.text);

@@ -18,6 +18,7 @@
 
 #include "gguf/reader.hpp"
 #include "gguf/writer.hpp"
+#include "model/model_impl.hpp"
 #include "model/shapes.hpp"
 #include "model/synthetic.hpp"
 #include "slm/error.hpp"
@@ -262,6 +263,26 @@ TEST(ResourceLimits, MappedResidencySumsTheMappingsOfOneFile) {
   const slm::util::MappedResidency r = slm::util::mapped_residency(smaps, "/models/a b.gguf");
   EXPECT_EQ(r.resident, (4096u + 12u) * 1024u);
   EXPECT_EQ(r.huge, 2048u * 1024u);
+}
+
+// LoadOptions::populate: the matrices every evaluation reads are mapped in during load, so that
+// the first prompt does not wait for the disk; without it they stay out of the resident set
+// until first used.
+TEST(ResourceLimits, PopulateMapsTheEvaluatedWeightsInDuringLoad) {
+  const std::string path = fs::canonical(kTiny).string();
+  for (const bool populate : {false, true}) {
+    slm::LoadOptions o;
+    o.populate = populate;
+    const slm::Model m = slm::Model::load(kTiny, o);
+    std::uint64_t weight_bytes = 0;
+    for (const auto& r : slm::model::decode_read_ranges(m.impl().weights)) weight_bytes += r.size();
+    const std::uint64_t resident = slm::util::mapped_residency(path).resident;
+    if (populate) {
+      EXPECT_GE(resident, weight_bytes);
+    } else {
+      EXPECT_LT(resident, weight_bytes / 4);
+    }
+  }
 }
 
 // use_mmap=false: the weights live in memory, so the model keeps working after its file is

@@ -60,6 +60,7 @@ ModelResult measure(const std::string& path, const CompareReport& r, const model
   const auto t0 = std::chrono::steady_clock::now();
   LoadOptions load_options;
   load_options.threads = r.threads;
+  load_options.populate = !r.prompts.empty() || !ppl_text.empty();  // only a model that runs needs its weights read
   const Model model = Model::load(path, load_options);
   m.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   m.card = model::make_card(model.file(), card_options);
