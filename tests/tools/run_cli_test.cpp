@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -9,7 +10,12 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "slm/generate.hpp"
 #include "slm/model.hpp"
@@ -47,6 +53,51 @@ TEST(RunCli, RawCompletionPrintsPromptThenTheGreedyContinuation) {
   EXPECT_NE(r.err.find("tokens/s"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("words/s"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("raw completion"), std::string::npos) << r.err;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Ctrl-C (SIGINT) during a generation stops it: the timings are printed with the reason, the exit
+// status is 130. The program is started with fork/exec, not through the shell, whose background
+// jobs start with SIGINT ignored (and slm leaves an ignored SIGINT alone).
+TEST(RunCli, CtrlCStopsTheGenerationAndPrintsItsTimings) {
+  const std::string model_path = std::string(SLM_MODELS_DIR) + "/SmolLM2-135M-Instruct.Q4_1.gguf";
+  if (!fs::exists(model_path)) GTEST_SKIP() << "real model absent";
+  const fs::path base = fs::temp_directory_path() / ("slm_sigint_" + std::to_string(::getpid()));
+  const std::string out = base.string() + ".out", err = base.string() + ".err";
+  const std::string prompt = "Once upon a time";
+  const std::string program = slm::test::slm_program();
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600), 1);
+    ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600), 2);
+    ::signal(SIGINT, SIG_DFL);
+    // At most 8192 tokens (the model's context): long enough that the signal comes first.
+    ::execl(program.c_str(), program.c_str(), "run", "-m", model_path.c_str(), "--raw", "-p", prompt.c_str(),
+            "--ignore-eos", "-n", "-1", "-c", "8192", "-t", "1", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Interrupt once generated text follows the echoed prompt.
+  for (int i = 0; i < 6000 && slurp(out).size() <= prompt.size() + 8; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  const std::string text = slurp(out), log = slurp(err);
+  fs::remove(out);
+  fs::remove(err);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status) << "\n" << log;
+  EXPECT_EQ(WEXITSTATUS(status), 130) << log;
+  EXPECT_NE(log.find("stopped: interrupted (Ctrl-C)"), std::string::npos) << log;
+  EXPECT_NE(log.find("generation: "), std::string::npos) << log;
+  EXPECT_EQ(text.rfind(prompt, 0), 0u) << text;
+  EXPECT_GT(text.size(), prompt.size() + 8);
 }
 
 TEST(RunCli, BadArgumentsAreOneLineErrors) {

@@ -13,7 +13,12 @@
 // --chat keeps a conversation in one session: each turn appends only its new tokens. It uses
 // the declared format, else the one inferred from the architecture (gemma* → Gemma turns).
 // Text goes to stdout as it is generated; timings go to stderr at the end.
+// Ctrl-C stops the generation under way and still prints its timings (exit status 130); in a
+// chat it ends the reply and returns to the prompt, and at the prompt it ends the chat. A second
+// Ctrl-C during a generation ends the program at once.
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -23,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include <signal.h>  // sigaction
 #include <unistd.h>  // isatty
 
 #include "args.hpp"
@@ -58,6 +64,28 @@ fs::path find_default_model() {
                                    " was not found; looked at:" + list + "\nrun scripts/setup to download it");
 }
 
+// Set by SIGINT; passed to generate() as its cancel flag.
+std::atomic<bool> g_interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
+
+extern "C" void on_sigint(int) {
+  if (g_interrupted.exchange(true)) {  // not yet taken up: the user insists
+    std::signal(SIGINT, SIG_DFL);
+    std::raise(SIGINT);
+  }
+}
+
+// Without SA_RESTART, so that Ctrl-C also ends a chat's wait for input (getline fails). A
+// SIGINT ignored on entry (a background job of a script) stays ignored.
+void catch_sigint() {
+  struct sigaction old {};
+  if (::sigaction(SIGINT, nullptr, &old) != 0 || old.sa_handler == SIG_IGN) return;
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -68,12 +96,16 @@ bool print_piece(std::string_view piece) {
   return true;
 }
 
-void print_stats(double load_seconds, const GenerateStats& s, const char* stop_reason) {
+std::string stop_text(StopReason r) {
+  return r == StopReason::Cancelled ? "interrupted (Ctrl-C)" : std::string(to_string(r));
+}
+
+void print_stats(double load_seconds, const GenerateStats& s, const std::string& stop_reason) {
   std::fprintf(stderr, "\nload:       %.2f s\n", load_seconds);
   std::fprintf(stderr, "prompt:     %d tokens in %.3f s (%.1f tokens/s)\n", s.prompt_tokens, s.prompt_seconds,
                s.prompt_tokens_per_second);
   std::fprintf(stderr, "generation: %d tokens in %.3f s (%.1f tokens/s, %.1f words/s), stopped: %s\n",
-               s.generated_tokens, s.generation_seconds, s.tokens_per_second, s.words_per_second, stop_reason);
+               s.generated_tokens, s.generation_seconds, s.tokens_per_second, s.words_per_second, stop_reason.c_str());
 }
 
 struct RunConfig {
@@ -111,6 +143,7 @@ RunConfig parse_args(const Args& args, bool& help) {
   p.option({"--repeat-last-n"}, true, "tokens the penalty looks back at (default 64; -1 = all)");
   p.option({"--seed"}, true, "random seed (default: random; the header line shows it)");
   p.option({"--stop"}, true, "stop when this text is generated");
+  p.option({"--ignore-eos"}, false, "go on after end-of-generation tokens (until -n or the context is full)");
   p.option({"-h", "--help"}, false, "show this help");
   p.parse();
   help = p.has("--help");
@@ -143,6 +176,7 @@ RunConfig parse_args(const Args& args, bool& help) {
   s.repeat_last_n = static_cast<int>(p.get_int("--repeat-last-n", s.repeat_last_n));
   s.seed = p.has("--seed") ? static_cast<std::uint64_t>(p.get_int("--seed", 0)) : std::random_device{}();
   if (auto stop = p.get("--stop")) c.gen.stop.push_back(*stop);
+  c.gen.stop_at_end_of_generation = !p.has("--ignore-eos");
 
   c.threads = static_cast<int>(p.get_int("--threads", 0));
   if (c.threads < 0) throw Error(Error::Kind::Argument, "--threads must be >= 0");
@@ -227,6 +261,7 @@ int run_once(const RunConfig& c, Session& session, const Tokenizer& tok, const P
              double load_seconds) {
   std::string text;
   GenerateOptions options = c.gen;
+  options.cancel = &g_interrupted;
   switch (plan.style) {
     case PromptStyle::Raw:
       text = *c.prompt;
@@ -251,18 +286,21 @@ int run_once(const RunConfig& c, Session& session, const Tokenizer& tok, const P
   AnswerPrinter printer(plan.style != PromptStyle::Raw, plan.style == PromptStyle::QuestionAnswer);
   const GenerateStats stats = generate(session, tok, prompt, options, std::ref(printer));
   print_piece("\n");
-  print_stats(load_seconds, stats, printer.line_ended() ? "end of the answer line" : to_string(stats.stop_reason));
-  return 0;
+  print_stats(load_seconds, stats, printer.line_ended() ? "end of the answer line" : stop_text(stats.stop_reason));
+  return stats.stop_reason == StopReason::Cancelled ? 130 : 0;
 }
 
 int run_chat(const RunConfig& c, Session& session, const Tokenizer& tok, const ChatFormat& format,
              double load_seconds) {
   Conversation conv(format, c.system);
   Sampler sampler(c.gen.sampler);
+  GenerateOptions options = c.gen;
+  options.cancel = &g_interrupted;
   GenerateStats total;
   std::optional<std::string> pending = c.prompt;
-  std::fprintf(stderr, "one message per line, Ctrl-D to end\n");
+  std::fprintf(stderr, "one message per line, Ctrl-D to end; Ctrl-C stops a reply\n");
   for (;;) {
+    g_interrupted = false;
     std::string line;
     if (pending) {
       line = *pending;
@@ -286,10 +324,11 @@ int run_chat(const RunConfig& c, Session& session, const Tokenizer& tok, const C
       break;
     }
     AnswerPrinter printer(true, false);
-    const GenerateStats s = generate(session, tok, tokens, c.gen, sampler, std::ref(printer));
+    const GenerateStats s = generate(session, tok, tokens, options, sampler, std::ref(printer));
     conv.add_assistant(s.text);
     print_piece("\n");
-    std::fprintf(stderr, "[%d tokens, %.1f tokens/s]\n", s.generated_tokens, s.tokens_per_second);
+    std::fprintf(stderr, "[%d tokens, %.1f tokens/s%s]\n", s.generated_tokens, s.tokens_per_second,
+                 s.stop_reason == StopReason::Cancelled ? ", interrupted" : "");
     total.prompt_tokens += s.prompt_tokens;
     total.prompt_seconds += s.prompt_seconds;
     total.generated_tokens += s.generated_tokens;
@@ -306,7 +345,7 @@ int run_chat(const RunConfig& c, Session& session, const Tokenizer& tok, const C
     total.tokens_per_second = total.generated_tokens / total.generation_seconds;
     total.words_per_second = total.words / total.generation_seconds;
   }
-  print_stats(load_seconds, total, to_string(total.stop_reason));
+  print_stats(load_seconds, total, stop_text(total.stop_reason));
   return 0;
 }
 
@@ -317,6 +356,7 @@ int cmd_run(const Args& args) {
   RunConfig c = parse_args(args, help);
   if (help) return 0;
 
+  catch_sigint();
   const auto t0 = std::chrono::steady_clock::now();
   LoadOptions lo;
   lo.threads = c.threads;
