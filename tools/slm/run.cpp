@@ -15,7 +15,7 @@
 // Text goes to stdout as it is generated; timings go to stderr at the end.
 // Ctrl-C stops the generation under way and still prints its timings (exit status 130); in a
 // chat it ends the reply and returns to the prompt, and at the prompt it ends the chat. A second
-// Ctrl-C during a generation ends the program at once.
+// Ctrl-C during a generation, or one during the load, ends the program at once.
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -356,7 +356,6 @@ int cmd_run(const Args& args) {
   RunConfig c = parse_args(args, help);
   if (help) return 0;
 
-  catch_sigint();
   const auto t0 = std::chrono::steady_clock::now();
   LoadOptions lo;
   lo.threads = c.threads;
@@ -372,6 +371,7 @@ int cmd_run(const Args& args) {
                c.model_path.filename().string().c_str(), info.architecture.c_str(), info.n_params / 1e6,
                describe(plan).c_str(), session.n_ctx(), static_cast<unsigned long long>(c.gen.sampler.seed));
 
+  catch_sigint();  // from here: during the load, Ctrl-C ends the program as usual
   return c.chat ? run_chat(c, session, tok, plan.format, load_seconds) : run_once(c, session, tok, plan, load_seconds);
 }
 
