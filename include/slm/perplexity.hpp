@@ -12,6 +12,7 @@
 //  4. Only the second half is scored: logits at positions n_ctx/2 .. n_ctx-2 predict the next
 //     token (n_ctx/2 - 1 tokens per chunk). PPL = exp(mean NLL).
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string_view>
@@ -31,6 +32,9 @@ struct PerplexityOptions {
   // Called after each chunk (for a progress display): chunks done, chunks in all, PPL so far,
   // seconds since the first chunk started.
   std::function<void(int done, int n_chunks, double running_ppl, double seconds)> on_chunk = nullptr;
+  // Set to true (from any thread) to stop after the chunk under way: the result covers the
+  // chunks done (at least the first) and says it was cancelled.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct PerplexityResult {
@@ -41,6 +45,7 @@ struct PerplexityResult {
   double ppl_error = 0;         // PPL * sqrt(var(nll) / (n_scored - 1)), as llama.cpp prints it
   double mean_nll = 0;
   std::vector<double> ppl_after_chunk;  // cumulative PPL after each chunk
+  bool cancelled = false;       // PerplexityOptions::cancel stopped it before the last chunk
   double seconds = 0;           // evaluation time (tokenization excluded)
 };
 

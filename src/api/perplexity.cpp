@@ -37,7 +37,12 @@ PerplexityResult perplexity(const Model& model, std::string_view text, const Per
   double sum = 0, sum_sq = 0;  // of the NLLs, in double: thousands of terms
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::int32_t> chunk(static_cast<std::size_t>(n_ctx));
-  for (int c = 0; c < n_chunks; ++c) {
+  int c = 0;
+  for (; c < n_chunks; ++c) {
+    if (c > 0 && options.cancel && options.cancel->load(std::memory_order_relaxed)) {
+      r.cancelled = true;
+      break;
+    }
     std::copy_n(tokens.begin() + std::ptrdiff_t(c) * n_ctx, n_ctx, chunk.begin());
     if (tok.add_bos()) chunk[0] = tok.bos();
     session.reset();
@@ -58,7 +63,7 @@ PerplexityResult perplexity(const Model& model, std::string_view text, const Per
                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  r.n_chunks = n_chunks;
+  r.n_chunks = c;
   r.mean_nll = sum / double(r.n_scored);
   r.ppl = std::exp(r.mean_nll);
   if (r.n_scored > 1) {

@@ -3,6 +3,7 @@
 // library's perplexity() on a tiny model.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -106,6 +107,29 @@ TEST(PerplexityCli, PrintsTheLibraryResultOnATinyModel) {
     EXPECT_NE(r.out.find(want), std::string::npos) << r.out << "\nwanted " << want;
   }
   EXPECT_GT(lib.ppl, 1.0);
+}
+
+// PerplexityOptions::cancel (what Ctrl-C sets in `slm perplexity`) stops after the chunk under
+// way; the result is the one of the chunks done.
+TEST(PerplexityCli, CancelStopsAfterTheChunkUnderWay) {
+  if (!fs::exists(kText)) GTEST_SKIP() << kText << " absent";
+  const std::string model_path = std::string(SLM_TEST_DATA_DIR) + "/golden/models/tiny-llama-Q4_K_M.gguf";
+  const slm::Model model = slm::Model::load(model_path);
+  std::stringstream ss;
+  ss << std::ifstream(kText).rdbuf();
+  slm::PerplexityOptions o{.n_ctx = 32, .max_chunks = 4, .threads = 1};
+  const slm::PerplexityResult whole = slm::perplexity(model, ss.str(), o);
+  ASSERT_EQ(whole.n_chunks, 4);
+  EXPECT_FALSE(whole.cancelled);
+
+  std::atomic<bool> stop{false};
+  o.cancel = &stop;
+  o.on_chunk = [&](int done, int, double, double) { stop = done == 2; };
+  const slm::PerplexityResult part = slm::perplexity(model, ss.str(), o);
+  EXPECT_TRUE(part.cancelled);
+  ASSERT_EQ(part.n_chunks, 2);
+  EXPECT_EQ(part.n_scored, 2 * 15);
+  EXPECT_DOUBLE_EQ(part.ppl, whole.ppl_after_chunk[1]);
 }
 
 TEST(PerplexityCli, BadInputIsOneErrorLine) {

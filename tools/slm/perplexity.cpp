@@ -12,6 +12,7 @@
 #include "args.hpp"
 #include "session_args.hpp"
 #include "commands.hpp"
+#include "interrupt.hpp"
 #include "slm/error.hpp"
 #include "slm/model.hpp"
 #include "slm/perplexity.hpp"
@@ -82,7 +83,10 @@ int cmd_perplexity(const Args& args) {
   const std::string text = read_text(*text_path);
   std::fprintf(stderr, "perplexity: %s on %s, ctx %d, kv %s, matmul %s\n", model_path->c_str(), text_path->c_str(),
                o.n_ctx, to_string(o.kv_type), to_string(o.matmul));
+  catch_sigint();  // Ctrl-C: stop after the chunk under way and print the estimate so far
+  o.cancel = &interrupted();
   const PerplexityResult r = perplexity(model, text, o);
+  if (r.cancelled) std::fprintf(stderr, "\ninterrupted (Ctrl-C) after %d chunks\n", r.n_chunks);
   std::printf("tokens: %lld, chunks: %d of %lld tokens, scored: %lld, %.2f s (%.1f tokens/s)\n",
               static_cast<long long>(r.n_tokens), r.n_chunks, static_cast<long long>(o.n_ctx),
               static_cast<long long>(r.n_scored), r.seconds,
@@ -90,7 +94,7 @@ int cmd_perplexity(const Args& args) {
   std::printf("running PPL:");
   for (std::size_t i = 0; i < r.ppl_after_chunk.size(); ++i) std::printf(" [%zu]%.4f", i + 1, r.ppl_after_chunk[i]);
   std::printf("\nFinal estimate: PPL = %.4f +/- %.5f\n", r.ppl, r.ppl_error);
-  return 0;
+  return r.cancelled ? 130 : 0;
 }
 
 }  // namespace slm::cli

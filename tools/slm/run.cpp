@@ -16,9 +16,7 @@
 // Ctrl-C stops the generation under way and still prints its timings (exit status 130); in a
 // chat it ends the reply and returns to the prompt, and at the prompt it ends the chat. A second
 // Ctrl-C during a generation, or one during the load, ends the program at once.
-#include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -28,12 +26,12 @@
 #include <string>
 #include <vector>
 
-#include <signal.h>  // sigaction
 #include <unistd.h>  // isatty
 
 #include "args.hpp"
 #include "session_args.hpp"
 #include "commands.hpp"
+#include "interrupt.hpp"
 #include "slm/chat.hpp"
 #include "slm/error.hpp"
 #include "slm/generate.hpp"
@@ -62,28 +60,6 @@ fs::path find_default_model() {
   for (const auto& p : tried) list += "\n  " + p.lexically_normal().string();
   throw Error(Error::Kind::Io, "no -m given and the default model " + std::string(kDefaultModel) +
                                    " was not found; looked at:" + list + "\nrun scripts/setup to download it");
-}
-
-// Set by SIGINT; passed to generate() as its cancel flag.
-std::atomic<bool> g_interrupted{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
-
-extern "C" void on_sigint(int) {
-  if (g_interrupted.exchange(true)) {  // not yet taken up: the user insists
-    std::signal(SIGINT, SIG_DFL);
-    std::raise(SIGINT);
-  }
-}
-
-// Without SA_RESTART, so that Ctrl-C also ends a chat's wait for input (getline fails). A
-// SIGINT ignored on entry (a background job of a script) stays ignored.
-void catch_sigint() {
-  struct sigaction old {};
-  if (::sigaction(SIGINT, nullptr, &old) != 0 || old.sa_handler == SIG_IGN) return;
-  struct sigaction sa {};
-  sa.sa_handler = on_sigint;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -261,7 +237,7 @@ int run_once(const RunConfig& c, Session& session, const Tokenizer& tok, const P
              double load_seconds) {
   std::string text;
   GenerateOptions options = c.gen;
-  options.cancel = &g_interrupted;
+  options.cancel = &interrupted();
   switch (plan.style) {
     case PromptStyle::Raw:
       text = *c.prompt;
@@ -295,12 +271,12 @@ int run_chat(const RunConfig& c, Session& session, const Tokenizer& tok, const C
   Conversation conv(format, c.system);
   Sampler sampler(c.gen.sampler);
   GenerateOptions options = c.gen;
-  options.cancel = &g_interrupted;
+  options.cancel = &interrupted();
   GenerateStats total;
   std::optional<std::string> pending = c.prompt;
   std::fprintf(stderr, "one message per line, Ctrl-D to end; Ctrl-C stops a reply\n");
   for (;;) {
-    g_interrupted = false;
+    interrupted().store(false);
     std::string line;
     if (pending) {
       line = *pending;
