@@ -86,14 +86,20 @@ void check_real_model(const std::string& name, int n_ctx) {
 TEST(PerplexityCli, SmolLM2Ctx128WithinOnePercentOfLlamaCpp) { check_real_model("SmolLM2-135M-Instruct.Q4_1.gguf", 128); }
 TEST(PerplexityCli, Gemma3Ctx128WithinOnePercentOfLlamaCpp) { check_real_model("gemma-3-270m-q4_k_m.gguf", 128); }
 
+std::string tiny_model() { return std::string(SLM_TEST_DATA_DIR) + "/golden/models/tiny-llama-Q4_K_M.gguf"; }
+
+std::string text() {
+  std::stringstream ss;
+  ss << std::ifstream(kText).rdbuf();
+  return ss.str();
+}
+
 // The program prints what the library computes (same options, same numbers to the digits printed).
 TEST(PerplexityCli, PrintsTheLibraryResultOnATinyModel) {
   if (!fs::exists(kText)) GTEST_SKIP() << kText << " absent";
-  const std::string model_path = std::string(SLM_TEST_DATA_DIR) + "/golden/models/tiny-llama-Q4_K_M.gguf";
+  const std::string model_path = tiny_model();
   const slm::Model model = slm::Model::load(model_path);
-  std::stringstream ss;
-  ss << std::ifstream(kText).rdbuf();
-  const slm::PerplexityResult lib = slm::perplexity(model, ss.str(), {.n_ctx = 32, .max_chunks = 3, .threads = 1, .n_batch = 8});
+  const slm::PerplexityResult lib = slm::perplexity(model, text(), {.n_ctx = 32, .max_chunks = 3, .threads = 1, .n_batch = 8});
   ASSERT_EQ(lib.n_chunks, 3);
   EXPECT_EQ(lib.n_scored, 3 * 15);
 
@@ -113,19 +119,17 @@ TEST(PerplexityCli, PrintsTheLibraryResultOnATinyModel) {
 // way; the result is the one of the chunks done.
 TEST(PerplexityCli, CancelStopsAfterTheChunkUnderWay) {
   if (!fs::exists(kText)) GTEST_SKIP() << kText << " absent";
-  const std::string model_path = std::string(SLM_TEST_DATA_DIR) + "/golden/models/tiny-llama-Q4_K_M.gguf";
+  const std::string model_path = tiny_model();
   const slm::Model model = slm::Model::load(model_path);
-  std::stringstream ss;
-  ss << std::ifstream(kText).rdbuf();
   slm::PerplexityOptions o{.n_ctx = 32, .max_chunks = 4, .threads = 1};
-  const slm::PerplexityResult whole = slm::perplexity(model, ss.str(), o);
+  const slm::PerplexityResult whole = slm::perplexity(model, text(), o);
   ASSERT_EQ(whole.n_chunks, 4);
   EXPECT_FALSE(whole.cancelled);
 
   std::atomic<bool> stop{false};
   o.cancel = &stop;
   o.on_chunk = [&](int done, int, double, double) { stop = done == 2; };
-  const slm::PerplexityResult part = slm::perplexity(model, ss.str(), o);
+  const slm::PerplexityResult part = slm::perplexity(model, text(), o);
   EXPECT_TRUE(part.cancelled);
   ASSERT_EQ(part.n_chunks, 2);
   EXPECT_EQ(part.n_scored, 2 * 15);
@@ -133,7 +137,7 @@ TEST(PerplexityCli, CancelStopsAfterTheChunkUnderWay) {
 }
 
 TEST(PerplexityCli, BadInputIsOneErrorLine) {
-  const std::string model_path = std::string(SLM_TEST_DATA_DIR) + "/golden/models/tiny-llama-Q4_K_M.gguf";
+  const std::string model_path = tiny_model();
   Result r = run_slm("perplexity -m " + model_path);
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("-f TEXT"), std::string::npos) << r.err;
