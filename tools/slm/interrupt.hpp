@@ -14,4 +14,7 @@ void catch_sigint();
 // The flag the first Ctrl-C sets; clear it (store false) to wait for the next one.
 std::atomic<bool>& interrupted() noexcept;
 
+// How the commands name a stop by Ctrl-C in what they print.
+inline constexpr const char* kInterrupted = "interrupted (Ctrl-C)";
+
 }  // namespace slm::cli

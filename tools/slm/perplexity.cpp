@@ -86,7 +86,7 @@ int cmd_perplexity(const Args& args) {
   catch_sigint();  // Ctrl-C: stop after the chunk under way and print the estimate so far
   o.cancel = &interrupted();
   const PerplexityResult r = perplexity(model, text, o);
-  if (r.cancelled) std::fprintf(stderr, "\ninterrupted (Ctrl-C) after %d chunks\n", r.n_chunks);
+  if (r.cancelled) std::fprintf(stderr, "\n%s after %d chunks\n", kInterrupted, r.n_chunks);
   std::printf("tokens: %lld, chunks: %d of %lld tokens, scored: %lld, %.2f s (%.1f tokens/s)\n",
               static_cast<long long>(r.n_tokens), r.n_chunks, static_cast<long long>(o.n_ctx),
               static_cast<long long>(r.n_scored), r.seconds,

@@ -73,7 +73,7 @@ bool print_piece(std::string_view piece) {
 }
 
 std::string stop_text(StopReason r) {
-  return r == StopReason::Cancelled ? "interrupted (Ctrl-C)" : std::string(to_string(r));
+  return r == StopReason::Cancelled ? kInterrupted : std::string(to_string(r));
 }
 
 void print_stats(double load_seconds, const GenerateStats& s, const std::string& stop_reason) {
