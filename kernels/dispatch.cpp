@@ -117,7 +117,27 @@ Isa choose(Isa cap) noexcept {
   return Isa::Scalar;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+bool amd_like_vendor() noexcept {
+  unsigned a = 0, v[3] = {};
+  __cpuid(0, a, v[0], v[2], v[1]);  // vendor string in EBX, EDX, ECX order
+  const std::string_view vendor(reinterpret_cast<const char*>(v), sizeof v);
+  return vendor == "AuthenticAMD" || vendor == "HygonGenuine";
+}
+#else
+bool amd_like_vendor() noexcept { return false; }
+#endif
+
 }  // namespace
+
+bool stream_prefetch() noexcept {
+  static const bool on = [] {
+    const char* env = std::getenv("SLM_PREFETCH");
+    if (env != nullptr && (std::string_view(env) == "0" || std::string_view(env) == "1")) return env[0] == '1';
+    return !amd_like_vendor();
+  }();
+  return on;
+}
 
 Isa best_isa() noexcept { return choose(Isa::Amx); }
 

@@ -30,6 +30,13 @@ namespace slm::kernels {
 // says why this distance); util::ReadProbe's prefetched passes read the same way.
 inline constexpr std::size_t kPrefetchBytes = 3072;
 
+// Whether the matrix-vector kernels prefetch their weight stream in software at all. Chosen once
+// at start-up: on, except on AMD (and Hygon) CPUs, whose hardware prefetchers read the stream
+// faster alone (Zen 4, docs/kernels.md: one thread 17 -> 22 GB/s for Q4_K, 18 -> 26 for Q6_K),
+// while on the Intel machine the kernels were tuned on the prefetches added 3-9% to decode.
+// SLM_PREFETCH=0|1 overrides the choice.
+bool stream_prefetch() noexcept;
+
 // Amx = the Avx512 table plus AMX-INT8 tile kernels for the integer matmul at prefill batches.
 enum class Isa { Scalar = 0, Avx2 = 1, Avx512 = 2, Amx = 3 };
 const char* isa_name(Isa isa) noexcept;

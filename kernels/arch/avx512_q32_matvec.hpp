@@ -93,9 +93,10 @@ void matvec_q32(const Matrix& w, const void* xq, float* y, std::int64_t r0, std:
   // Byte offsets of 16 consecutive blocks, for the gather of their first 32-bit words.
   const __m512i block_offsets = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                                    _mm512_set1_epi32(static_cast<int>(sizeof(WB))));
+  const bool prefetching = stream_prefetch();
   for (std::int64_t r = r0; r < r1; ++r) {
     const auto* wr = reinterpret_cast<const WB*>(static_cast<const unsigned char*>(w.data) + r * w.row_stride);
-    const bool prefetch = simd::prefetch_inside(r, w.n_rows, w.row_stride);  // weights stream from DRAM here
+    const bool prefetch = simd::prefetch_inside(prefetching, r, w.n_rows, w.row_stride);  // weights stream from DRAM here
     simd::LinePrefetch pf(wr);
     __m512 acc = _mm512_setzero_ps();
     for (std::int64_t g = 0; g < nb; g += 16) {

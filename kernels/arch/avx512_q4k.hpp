@@ -136,6 +136,7 @@ void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, con
   const std::int64_t nb = w.k / 256;
   const formats::BlockQ8_K* a[N];
   for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const formats::BlockQ8_K*>(xq + static_cast<std::size_t>(j) * act_row);
+  const bool prefetching = N <= 2 && stream_prefetch();
   for (std::int64_t r = r0; r < r1; ++r) {
     const auto* wr = reinterpret_cast<const formats::BlockQ4_K*>(static_cast<const unsigned char*>(w.data) + r * w.row_stride);
     __m512 acc[N];
@@ -149,7 +150,7 @@ void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, con
     // unused here). 1.11 GiB cycled, 2 threads, 8 rows ahead: T0 (4 rows) 20.9 GB/s, T1 22.0, T2
     // 21.1, NTA 8.7 (probe 26.4-27.6); T1 3 KiB ahead read 2-4% more than T1 8 rows (session 6).
     const auto* ahead = reinterpret_cast<const char*>(wr) + kPrefetchBytes;
-    const bool prefetch = N <= 2 && simd::prefetch_inside(r, w.n_rows, w.row_stride);
+    const bool prefetch = simd::prefetch_inside(prefetching, r, w.n_rows, w.row_stride);
     // Blocks in groups of four sharing one head decode. The prefetches stay three per block
     // (overlapping lines): issuing a group's nine at once read ~15% less from DRAM, one per line
     // (simd::LinePrefetch) 5-15% less (docs/kernels.md).

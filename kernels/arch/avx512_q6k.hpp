@@ -76,12 +76,13 @@ void q6k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, flo
   const std::int64_t nb = w.k / 256;
   const formats::BlockQ8_K* a[N];
   for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const formats::BlockQ8_K*>(xq + static_cast<std::size_t>(j) * act_row);
+  const bool prefetching = N <= 2 && stream_prefetch();
   for (std::int64_t r = r0; r < r1; ++r) {
     const auto* wr = reinterpret_cast<const formats::BlockQ6_K*>(static_cast<const unsigned char*>(w.data) + r * w.row_stride);
     __m512 acc[N];
     for (int j = 0; j < N; ++j) acc[j] = _mm512_setzero_ps();
     // Matrix-vector products stream the weights from DRAM (kernels/simd/prefetch.hpp).
-    const bool prefetch = N <= 2 && simd::prefetch_inside(r, w.n_rows, w.row_stride);
+    const bool prefetch = simd::prefetch_inside(prefetching, r, w.n_rows, w.row_stride);
     simd::LinePrefetch pf(wr);
     for (std::int64_t ib = 0; ib < nb; ++ib) {
       if (prefetch) pf.advance(wr + ib + 1);

@@ -80,6 +80,8 @@ std::string system_description() {
   s += "(available on this CPU)\n";
   const char* cap = std::getenv("SLM_ISA");
   s += "active level:   " + std::string(isa_name(kernels().isa)) + " (SLM_ISA=" + (cap ? cap : "unset") + ")\n";
+  const char* pf = std::getenv("SLM_PREFETCH");
+  s += "weight prefetch: " + std::string(stream_prefetch() ? "on" : "off") + " (SLM_PREFETCH=" + (pf ? pf : "unset") + ")\n";
   return s;
 }
 

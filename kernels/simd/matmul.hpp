@@ -31,12 +31,13 @@ void q8_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, floa
   const std::int64_t nb = w.k / K::kElems;
   const AB* a[N];
   for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const AB*>(xq + static_cast<std::size_t>(j) * act_row);
+  const bool prefetching = N <= 2 && stream_prefetch();
   for (std::int64_t r = r0; r < r1; ++r) {
     const auto* wr = reinterpret_cast<const WB*>(static_cast<const unsigned char*>(w.data) + r * w.row_stride);
     Acc acc[N];
     // Matrix-vector products stream the weights from DRAM (prefetch.hpp).
     const auto* ahead = reinterpret_cast<const char*>(wr) + kPrefetchBytes;
-    const bool prefetch = N <= 2 && prefetch_inside(r, w.n_rows, w.row_stride);
+    const bool prefetch = prefetch_inside(prefetching, r, w.n_rows, w.row_stride);
     for (std::int64_t ib = 0; ib < nb; ++ib) {
       if (prefetch)
         for (std::size_t off = 0; off < sizeof(WB); off += 64)

@@ -141,9 +141,10 @@ void matvec_q32(const Matrix& w, const void* xq, float* y, std::int64_t r0, std:
   const std::int64_t nb = w.k / 32;
   Mv32Scratch s;
   prepare_mv32_activations<K>(static_cast<const typename K::ABlock*>(xq), nb, s);
+  const bool prefetching = stream_prefetch();
   for (std::int64_t r = r0; r < r1; ++r) {
     const auto* wr = reinterpret_cast<const WB*>(static_cast<const unsigned char*>(w.data) + r * w.row_stride);
-    const bool prefetch = prefetch_inside(r, w.n_rows, w.row_stride);  // weights stream from DRAM here
+    const bool prefetch = prefetch_inside(prefetching, r, w.n_rows, w.row_stride);  // weights stream from DRAM here
     LinePrefetch pf(wr);
     __m256 acc = _mm256_setzero_ps();
     for (std::int64_t g = 0; g < nb; g += 8) {

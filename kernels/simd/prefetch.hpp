@@ -21,9 +21,11 @@
 namespace slm::kernels::simd {
 inline namespace SLM_SIMD_ISA_NS {
 
-// Whether prefetching for row r stays inside the matrix (rows are contiguous, row_stride apart).
-inline bool prefetch_inside(std::int64_t r, std::int64_t n_rows, std::size_t row_stride) noexcept {
-  return static_cast<std::size_t>(r + 1) * row_stride + kPrefetchBytes <= static_cast<std::size_t>(n_rows) * row_stride;
+// Whether to prefetch for row r: the start-up choice (kernels::stream_prefetch(), read once per
+// call by the caller: `on`) and the prefetch staying inside the matrix (rows are contiguous,
+// row_stride apart).
+inline bool prefetch_inside(bool on, std::int64_t r, std::int64_t n_rows, std::size_t row_stride) noexcept {
+  return on && static_cast<std::size_t>(r + 1) * row_stride + kPrefetchBytes <= static_cast<std::size_t>(n_rows) * row_stride;
 }
 
 // One request per cache line, kPrefetchBytes ahead of the bytes read so far.
