@@ -71,20 +71,22 @@ struct GemmWeights {
   float dm[16];
 };
 
-// Q4_K / Q5_K scales and minimums: dsc = d * sc_s, dm = dmin * m_s (8 sub-blocks of 32).
+// Q4_K / Q5_K scales and minimums: dsc = d * sc_s, dm = dmin * m_s (8 sub-blocks of 32). The
+// 6-bit fields (layout in q4_k.hpp) are taken apart four at a time in 32-bit words and converted
+// with one 512-bit operation: a loop over the 8 sub-blocks, run for every weight block and batch
+// group, cost this kernel ~20% of its time (docs/kernels.md, "Session 10").
 inline void gemm_k_scales(const std::uint8_t* scales, float d, float dmin, GemmWeights& g) noexcept {
-  for (int s = 0; s < 8; ++s) {
-    int sc, m;
-    if (s < 4) {
-      sc = scales[s] & 63;
-      m = scales[s + 4] & 63;
-    } else {
-      sc = (scales[s + 4] & 0x0f) | ((scales[s - 4] >> 6) << 4);
-      m = (scales[s + 4] >> 4) | ((scales[s] >> 6) << 4);
-    }
-    g.dsc[s] = d * static_cast<float>(sc);
-    g.dm[s] = dmin * static_cast<float>(m);
-  }
+  std::uint32_t w[3];
+  std::memcpy(w, scales, sizeof w);
+  const std::uint32_t lo6 = 0x3f3f3f3fu, lo4 = 0x0f0f0f0fu, lo2 = 0x03030303u;
+  const __m128i bytes = _mm_setr_epi32(static_cast<int>(w[0] & lo6),                                      // sc[0..3]
+                                       static_cast<int>((w[2] & lo4) | (((w[0] >> 6) & lo2) << 4)),         // sc[4..7]
+                                       static_cast<int>(w[1] & lo6),                                      // m[0..3]
+                                       static_cast<int>(((w[2] >> 4) & lo4) | (((w[1] >> 6) & lo2) << 4)));  // m[4..7]
+  const __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(bytes)),
+                                 _mm512_insertf32x8(_mm512_set1_ps(d), _mm256_set1_ps(dmin), 1));
+  _mm256_storeu_ps(g.dsc, _mm512_castps512_ps256(f));
+  _mm256_storeu_ps(g.dm, _mm512_extractf32x8_ps(f, 1));
 }
 
 // Q4_K: u = the 4-bit q.
@@ -127,11 +129,10 @@ inline void gemm_unpack(const formats::BlockQ6_K& b, GemmWeights& g) noexcept {
     _mm256_store_si256(q + 2, _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(la, 4), m4), high(4)));
     _mm256_store_si256(q + 3, _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(lb, 4), m4), high(6)));
   }
-  const float d = _cvtsh_ss(b.d);
-  for (int s = 0; s < 16; ++s) {
-    g.dsc[s] = d * static_cast<float>(b.scales[s]);
-    g.dm[s] = 32.0f * g.dsc[s];
-  }
+  const __m512 dsc = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)))),
+                                   _mm512_set1_ps(_cvtsh_ss(b.d)));
+  _mm512_storeu_ps(g.dsc, dsc);
+  _mm512_storeu_ps(g.dm, _mm512_mul_ps(dsc, _mm512_set1_ps(32.0f)));
 }
 
 // R weight rows starting at row r, blocks [ib0, ib1) of the segment; acc[R][kGT] in/out.
