@@ -73,8 +73,8 @@ struct GemmWeights {
 
 // Q4_K / Q5_K scales and minimums: dsc = d * sc_s, dm = dmin * m_s (8 sub-blocks of 32). The
 // 6-bit fields (layout in q4_k.hpp) are taken apart four at a time in 32-bit words and converted
-// with one 512-bit operation: a loop over the 8 sub-blocks, run for every weight block and batch
-// group, cost this kernel ~20% of its time (docs/kernels.md, "Session 10").
+// with one 512-bit operation: a scalar loop over the 8 sub-blocks, run for every weight block and
+// batch group, made this kernel 12% slower on Zen 4 (docs/kernels.md, "Session 10").
 inline void gemm_k_scales(const std::uint8_t* scales, float d, float dmin, GemmWeights& g) noexcept {
   std::uint32_t w[3];
   std::memcpy(w, scales, sizeof w);
