@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -193,6 +194,26 @@ TEST_F(InspectCli, JsonEscapesStringsAndNonFiniteNumbers) {
   ASSERT_EQ(r.status, 0) << r.err;
   // Invalid UTF-8 (0xff) becomes U+FFFD; a valid sequence (é) is kept.
   EXPECT_EQ(r.out, "[\"q\\\"b\\\\s\\nt\\t\\u0001 \\u00e9 \\ufffd end\", \"NaN\", \"-Infinity\", 0.1] 80 100 True\n");
+}
+
+}  // namespace
+
+namespace {
+
+// SLM_PREFETCH=0|1 overrides the start-up choice of the weight-stream prefetch, whatever the CPU's
+// default, and --system says which is in force.
+TEST_F(InspectCli, SlmPrefetchOverridesTheWeightPrefetchChoice) {
+  const char* saved = std::getenv("SLM_PREFETCH");
+  const std::string before = saved ? saved : "";
+  for (const char* v : {"0", "1"}) {
+    ::setenv("SLM_PREFETCH", v, 1);
+    const slm::test::CliResult r = run("inspect --system");
+    EXPECT_EQ(r.status, 0) << r.err;
+    const std::string want = std::string("weight prefetch: ") + (v[0] == '1' ? "on" : "off") + " (SLM_PREFETCH=" + v + ")";
+    EXPECT_NE(r.out.find(want), std::string::npos) << r.out;
+  }
+  if (saved) ::setenv("SLM_PREFETCH", before.c_str(), 1);
+  else ::unsetenv("SLM_PREFETCH");
 }
 
 }  // namespace
