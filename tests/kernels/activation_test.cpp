@@ -1,7 +1,7 @@
 // geglu_fp16 against llama.cpp's own CPU GELU (a one-op ggml graph run through libggml-cpu by
-// tests/kernels/quant_oracle.py; skipped when llama-cpp-python is absent): bit-identical (up to
-// the sign of zero) on every fp16 value, on random floats and around the +-10 cut-offs, at
-// every level.
+// tests/kernels/quant_oracle.py; skipped when neither $SLM_GGML_LIB, from scripts/ggml_oracle,
+// nor llama-cpp-python provides it): bit-identical (up to the sign of zero) on every fp16 value,
+// on random floats and around the +-10 cut-offs, at every level.
 
 #include <gtest/gtest.h>
 
@@ -17,7 +17,7 @@ namespace {
 TEST(Activation, GegluFp16MatchesLlamaCppGeluBitwise) {
   std::vector<test::Record> recs;
   const int status = test::run_oracle("ggml-gelu", "", recs);
-  if (status == 77) GTEST_SKIP() << "llama.cpp's libggml-cpu (llama-cpp-python) not found";
+  if (status == 77) GTEST_SKIP() << "llama.cpp's libggml-cpu not found (scripts/ggml_oracle, $SLM_GGML_LIB)";
   ASSERT_EQ(status, 0) << "oracle script failed";
   ASSERT_EQ(recs.size(), 1u);
   const auto& r = recs[0];

@@ -1,6 +1,6 @@
 // Tensor formats against independent oracles: the Python gguf package (dequantization of real
 // model tensors and synthetic blocks, fp16/bf16 conversion via numpy), and llama.cpp's own
-// reference quantizers (libggml-base from llama-cpp-python) for the quantizers.
+// reference quantizers (libggml-base: scripts/ggml_oracle or llama-cpp-python) for the quantizers.
 // The oracle data comes from tests/kernels/quant_oracle.py, run with $SLM_PYTHON (or python3).
 
 #include <gtest/gtest.h>

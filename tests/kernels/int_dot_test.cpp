@@ -1,5 +1,6 @@
 // The integer matmul path against llama.cpp's own CPU dot products (ggml_vec_dot_* from
-// libggml-cpu, via tests/kernels/quant_oracle.py; skipped when llama-cpp-python is absent):
+// libggml-cpu, via tests/kernels/quant_oracle.py; skipped when neither $SLM_GGML_LIB, from
+// scripts/ggml_oracle, nor llama-cpp-python provides it):
 // same weights, same activations quantized the same way (llama.cpp's run-time quantize_row_q8_*;
 // bit-identity of quantize_activations with it is checked in quantizers_test), so the results
 // may differ only by the order of float additions.
@@ -19,7 +20,7 @@ namespace {
 TEST(IntegerDot, MatchesLlamaCppVecDot) {
   std::vector<test::Record> recs;
   const int status = test::run_oracle("ggml-dot", "", recs);
-  if (status == 77) GTEST_SKIP() << "llama.cpp's libggml-cpu (llama-cpp-python) not found";
+  if (status == 77) GTEST_SKIP() << "llama.cpp's libggml-cpu not found (scripts/ggml_oracle, $SLM_GGML_LIB)";
   ASSERT_EQ(status, 0) << "oracle script failed";
   int checked = 0;
   for (Isa isa : available_isas()) {

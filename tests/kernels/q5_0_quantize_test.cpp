@@ -1,7 +1,8 @@
 // Q5_0 quantization (kernels/formats/q5_0.hpp), which the Q4_K_M plan needs for rows whose
 // length is not a multiple of 256 (Qwen2 0.5B's 896, Gemma 3's 640 and 1152): bit-identical to
 // llama.cpp's quantize_row_q5_0_ref (the quantizer llama-quantize uses without an imatrix),
-// reached through tests/kernels/quant_oracle.py; skipped when llama-cpp-python is absent.
+// reached through tests/kernels/quant_oracle.py; skipped when neither $SLM_GGML_LIB, from
+// scripts/ggml_oracle, nor llama-cpp-python provides it.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -18,7 +19,7 @@ namespace {
 TEST(Q5_0Quantize, BitIdenticalToLlamaCpp) {
   std::vector<test::Record> records;
   const int status = test::run_oracle("ggml", "", records);
-  if (status == 77) GTEST_SKIP() << "llama.cpp's libggml-base (llama-cpp-python) not found";
+  if (status == 77) GTEST_SKIP() << "llama.cpp's libggml-base not found (scripts/ggml_oracle, $SLM_GGML_LIB)";
   ASSERT_EQ(status, 0) << "oracle script failed";
   int checked = 0;
   for (const test::Record& r : records) {

@@ -8,7 +8,8 @@
                                              Gaussian data), dequantized by the gguf package;
                                              fp32 -> fp16/bf16 conversions by numpy / gguf
   quant_oracle.py ggml OUT                   llama.cpp's own reference quantizers (libggml-base,
-                                             from the llama-cpp-python package) on fixed inputs,
+                                             from $SLM_GGML_LIB's directory (scripts/ggml_oracle)
+                                             or the llama-cpp-python package) on fixed inputs,
                                              and its CPU backend's run-time activation quantizers
                                              (libggml-cpu); exits 77 when those cannot be found
   quant_oracle.py ggml-dot OUT               llama.cpp's CPU dot products (libggml-cpu) of random

@@ -1,5 +1,6 @@
 // Quantizers against llama.cpp's own reference quantizers (quantize_row_*_ref in libggml-base,
-// reached through tests/kernels/quant_oracle.py; skipped when llama-cpp-python is absent), and
+// reached through tests/kernels/quant_oracle.py; skipped when neither $SLM_GGML_LIB, from
+// scripts/ggml_oracle, nor llama-cpp-python provides it), and
 // against simple round-to-nearest baselines written here (always run).
 //
 //  - Q8_0, Q8_1, Q8_K (activations): bit-identical to llama.cpp, so the integer path sees the
@@ -60,7 +61,7 @@ class GgmlOracle : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { status_ = test::run_oracle("ggml", "", records_); }
   void SetUp() override {
-    if (status_ == 77) GTEST_SKIP() << "llama.cpp's libggml-base (llama-cpp-python) not found";
+    if (status_ == 77) GTEST_SKIP() << "llama.cpp's libggml-base not found (scripts/ggml_oracle, $SLM_GGML_LIB)";
     ASSERT_EQ(status_, 0) << "oracle script failed";
   }
   static inline int status_ = -1;
