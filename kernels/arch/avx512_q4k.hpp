@@ -35,7 +35,8 @@ struct Q4KHeads {
 
 inline Q4KHeads decode_heads(const formats::BlockQ4_K* b, int n) noexcept {
   static_assert(offsetof(formats::BlockQ4_K, scales) == 4, "head = d, dmin, scales");
-  __m512i v = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
+  // Lanes past n stay zero (d = dmin = 0), which min_terms relies on.
+  __m512i v = _mm512_zextsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
   if (n > 1) v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 1)), 1);
   if (n > 2) v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2)), 2);
   if (n > 3) v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 3)), 3);
@@ -56,7 +57,6 @@ inline Q4KHeads decode_heads(const formats::BlockQ4_K* b, int n) noexcept {
 struct Q4KUnpacked {
   __m512i q[4];       // chunk c: 32 low nibbles | 32 high nibbles
   __m512i s01, s23;   // int16 scales laid out like packs(P0, P1) and packs(P2, P3)
-  __m256 dmins;       // dmin * m_s, s = 0..7
   __m512 d;           // d, broadcast
 };
 
@@ -81,21 +81,38 @@ inline Q4KUnpacked unpack_q4k(const formats::BlockQ4_K& b, const Q4KHeads& h, in
       -1, 2, -1, 2, -1, 2, -1, 2, -1, 0, -1, 0, -1, 0, -1, 0, -1, 2, -1, 2, -1, 2, -1, 2, -1, 0, -1, 0, -1, 0, -1, 0);
   u.s01 = _mm512_shuffle_epi8(r, idx01);
   u.s23 = _mm512_shuffle_epi8(r, _mm512_add_epi16(idx01, _mm512_set1_epi16(8)));  // sc[4..7]: bytes 8-11
-  // m[0..3] (bytes 4-7) in the low 128 bits, m[4..7] (bytes 12-15) in the next, as dwords.
-  const __m256i idxm = _mm256_set_epi8(-1, -1, -1, 15, -1, -1, -1, 14, -1, -1, -1, 13, -1, -1, -1, 12,  //
-                                       -1, -1, -1, 7, -1, -1, -1, 6, -1, -1, -1, 5, -1, -1, -1, 4);
-  const __m256 m = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(_mm512_castsi512_si256(r), idxm));
-  u.dmins = _mm256_mul_ps(m, _mm256_permutexvar_ps(_mm256_set1_epi32(2 * i + 1), h.dd));
   u.d = _mm512_permutexvar_ps(_mm512_set1_epi32(2 * i), _mm512_castps256_ps512(h.dd));
   return u;
 }
 
-// d_a * (bsum_2s + bsum_2s+1) for s = 0..7: the activation side of the minimum term, computed
-// once per activation block and tile instead of once per weight row.
-inline __m256 act_sums(const formats::BlockQ8_K& a) noexcept {
-  const __m256i pairs = _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.bsums)),
-                                          _mm256_set1_epi16(1));
-  return _mm256_mul_ps(_mm256_cvtepi32_ps(pairs), _mm256_set1_ps(a.d));
+// The activation side of the minimum term, once per activation block and tile instead of once
+// per weight row: the 8 sub-block sums bsum_2s + bsum_2s+1 (|sum| <= 32 * 128, int16) and d_a
+// four times, so that four consecutive blocks' values are one 512-bit load each.
+struct ActSums {
+  std::int16_t* sums;  // [row][block][8]
+  float* da;           // [row][block][4]
+};
+
+inline void fill_act_sums(const formats::BlockQ8_K& a, std::int16_t* sums, float* da) noexcept {
+  for (int s = 0; s < 8; ++s) sums[s] = static_cast<std::int16_t>(a.bsums[2 * s] + a.bsums[2 * s + 1]);
+  for (int k = 0; k < 4; ++k) da[k] = a.d;
+}
+
+// Adds the minimum term of the blocks of a head group, sum_b dmin_b * d_a,b * sum_s m_b,s * sums_b,s,
+// to lanes 4b..4b+3 of accm, for n <= 4 blocks: the 6-bit m of four blocks widened to one vector of 32
+// int16 and dotted with the sums by one vpdpwssd. Per block in float, as before, the one-thread
+// matrix-vector product was 6% slower on Zen 4, where it is compute-bound (docs/kernels.md).
+inline void add_min_terms(const Q4KHeads& h, int n, const std::int16_t* sums, const float* da, __m512& accm) noexcept {
+  const auto mask = static_cast<__mmask16>((1u << (4 * n)) - 1);
+  // Lane b: m[0..3] (bytes 4-7) then m[4..7] (bytes 12-15) in its low 8 bytes; those four
+  // quadwords together; bytes to words.
+  const __m512i idx = _mm512_set4_epi32(-1, -1, 0x0f0e0d0c, 0x07060504);
+  const __m512i mq = _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 0, 0, 0, 0), _mm512_shuffle_epi8(h.sm, idx));
+  const __m512i m16 = _mm512_cvtepu8_epi16(_mm512_castsi512_si256(mq));
+  const __m512i p = _mm512_dpwssd_epi32(_mm512_setzero_si512(), m16, _mm512_maskz_loadu_epi32(mask, sums));
+  const __m512 dmin = _mm512_permutexvar_ps(_mm512_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3, 5, 5, 5, 5, 7, 7, 7, 7),
+                                            _mm512_castps256_ps512(h.dd));
+  accm = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_mul_ps(dmin, _mm512_maskz_loadu_ps(mask, da)), accm);
 }
 
 // The 4 chunks of unsigned weights q (64 elements each) dotted with the block's 256 activations,
@@ -119,11 +136,9 @@ inline float hsum512(__m512 v) noexcept {
   return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
 }
 
-inline void dot_q4k(const Q4KUnpacked& u, const formats::BlockQ8_K& a, const float* sums, __m512& acc,
-                    __m256& accm) noexcept {
+inline void dot_q4k(const Q4KUnpacked& u, const formats::BlockQ8_K& a, __m512& acc) noexcept {
   const __m512i sumi = scaled_block_dot(u.q, u.s01, u.s23, a.qs);
   acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(u.d, _mm512_set1_ps(a.d)), acc);
-  accm = _mm256_fnmadd_ps(u.dmins, _mm256_load_ps(sums), accm);
 }
 
 // Row lengths up to kMaxBlocks * 256 take this path (the per-tile activation sums live on the
@@ -131,7 +146,7 @@ inline void dot_q4k(const Q4KUnpacked& u, const formats::BlockQ8_K& a, const flo
 inline constexpr std::int64_t kMaxBlocks = 256;
 
 template <int N>
-void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, const float* sums, float* y,
+void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, const ActSums& as, float* y,
               std::int64_t ldy, std::int64_t r0, std::int64_t r1) {
   const std::int64_t nb = w.k / 256;
   const formats::BlockQ8_K* a[N];
@@ -139,12 +154,8 @@ void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, con
   const bool prefetching = N <= 2 && stream_prefetch();
   for (std::int64_t r = r0; r < r1; ++r) {
     const auto* wr = reinterpret_cast<const formats::BlockQ4_K*>(static_cast<const unsigned char*>(w.data) + r * w.row_stride);
-    __m512 acc[N];
-    __m256 accm[N];
-    for (int j = 0; j < N; ++j) {
-      acc[j] = _mm512_setzero_ps();
-      accm[j] = _mm256_setzero_ps();
-    }
+    __m512 acc[N], accm[N];
+    for (int j = 0; j < N; ++j) acc[j] = accm[j] = _mm512_setzero_ps();
     // Matrix-vector products stream the weights from DRAM: prefetch into L2 (T1) ahead of the
     // reads (simd/prefetch.hpp; the hardware prefetcher alone leaves a third of the bandwidth
     // unused here). 1.11 GiB cycled, 2 threads, 8 rows ahead: T0 (4 rows) 20.9 GB/s, T1 22.0, T2
@@ -163,14 +174,16 @@ void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, con
           _mm_prefetch(ahead + (g + i) * 144 + 128, _MM_HINT_T1);
         }
         const Q4KUnpacked u = unpack_q4k(wr[g + i], h, i);
-        for (int j = 0; j < N; ++j) dot_q4k(u, a[j][g + i], sums + (j * nb + g + i) * 8, acc[j], accm[j]);
+        for (int j = 0; j < N; ++j) dot_q4k(u, a[j][g + i], acc[j]);
       }
+      for (int j = 0; j < N; ++j)
+        add_min_terms(h, n, as.sums + (j * nb + g) * 8, as.da + (j * nb + g) * 4, accm[j]);
     };
     std::int64_t g = 0;
     for (; g + 4 <= nb; g += 4) group(g, std::integral_constant<int, 4>{});
     if (g < nb) group(g, static_cast<int>(nb - g));
     for (int j = 0; j < N; ++j)
-      y[j * ldy + r] = hsum512(_mm512_add_ps(acc[j], _mm512_zextps256_ps512(accm[j])));
+      y[j * ldy + r] = hsum512(_mm512_sub_ps(acc[j], accm[j]));
   }
 }
 
@@ -200,16 +213,18 @@ inline void matmul_q4k(const Matrix& w, const void* xq, std::int64_t batch, floa
   const std::size_t act_row = static_cast<std::size_t>(w.k / 256) * sizeof(formats::BlockQ8_K);
   const std::int64_t nb = w.k / 256;
   const auto* x = static_cast<const unsigned char*>(xq);
-  alignas(32) float sums[kTile * kMaxBlocks * 8];
+  alignas(64) std::int16_t sums[kTile * kMaxBlocks * 8];
+  alignas(64) float da[kTile * kMaxBlocks * 4];
+  const ActSums as{sums, da};
   const auto fill_sums = [&](const unsigned char* xb, std::int64_t nt) {
     for (std::int64_t j = 0; j < nt; ++j) {
       const auto* a = reinterpret_cast<const formats::BlockQ8_K*>(xb + static_cast<std::size_t>(j) * act_row);
-      for (std::int64_t ib = 0; ib < nb; ++ib) _mm256_store_ps(sums + (j * nb + ib) * 8, act_sums(a[ib]));
+      for (std::int64_t ib = 0; ib < nb; ++ib) fill_act_sums(a[ib], sums + (j * nb + ib) * 8, da + (j * nb + ib) * 4);
     }
   };
   if (batch <= kTile) {  // one tile (decode): its activation sums once, then every row in one pass
     fill_sums(x, batch);
-    with_tile_rows(batch, [&](auto n) { q4k_tile<decltype(n)::value>(w, x, act_row, sums, y, ldy, r0, r1); });
+    with_tile_rows(batch, [&](auto n) { q4k_tile<decltype(n)::value>(w, x, act_row, as, y, ldy, r0, r1); });
     return;
   }
   for (std::int64_t rc = r0; rc < r1; rc += kRows) {
@@ -218,7 +233,7 @@ inline void matmul_q4k(const Matrix& w, const void* xq, std::int64_t batch, floa
       const unsigned char* xb = x + static_cast<std::size_t>(b0) * act_row;
       const std::int64_t nt = batch - b0 < kTile ? batch - b0 : kTile;
       fill_sums(xb, nt);
-      with_tile_rows(nt, [&](auto n) { q4k_tile<decltype(n)::value>(w, xb, act_row, sums, y + b0 * ldy, ldy, rc, re); });
+      with_tile_rows(nt, [&](auto n) { q4k_tile<decltype(n)::value>(w, xb, act_row, as, y + b0 * ldy, ldy, rc, re); });
     }
   }
 }
