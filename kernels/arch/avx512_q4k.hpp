@@ -57,6 +57,7 @@ inline Q4KHeads decode_heads(const formats::BlockQ4_K* b, int n) noexcept {
 struct Q4KUnpacked {
   __m512i q[4];       // chunk c: 32 low nibbles | 32 high nibbles
   __m512i s01, s23;   // int16 scales laid out like packs(P0, P1) and packs(P2, P3)
+  __m512 d;           // d, broadcast
 };
 
 // Block i of the group whose heads are h (i < 4).
@@ -80,28 +81,28 @@ inline Q4KUnpacked unpack_q4k(const formats::BlockQ4_K& b, const Q4KHeads& h, in
       -1, 2, -1, 2, -1, 2, -1, 2, -1, 0, -1, 0, -1, 0, -1, 0, -1, 2, -1, 2, -1, 2, -1, 2, -1, 0, -1, 0, -1, 0, -1, 0);
   u.s01 = _mm512_shuffle_epi8(r, idx01);
   u.s23 = _mm512_shuffle_epi8(r, _mm512_add_epi16(idx01, _mm512_set1_epi16(8)));  // sc[4..7]: bytes 8-11
+  u.d = _mm512_permutexvar_ps(_mm512_set1_epi32(2 * i), _mm512_castps256_ps512(h.dd));
   return u;
 }
 
-// Per activation block, once per tile instead of once per weight row: the 8 sub-block sums
-// bsum_2s + bsum_2s+1 (|sum| <= 32 * 128, int16) for the minimum term, and d_a twice, so that
-// four consecutive blocks' values are one load matching the heads' [d, dmin] pairs.
+// The activation side of the minimum term, once per activation block and tile instead of once
+// per weight row: the 8 sub-block sums bsum_2s + bsum_2s+1 (|sum| <= 32 * 128, int16) and d_a
+// four times, so that four consecutive blocks' values are one 512-bit load each.
 struct ActSums {
   std::int16_t* sums;  // [row][block][8]
-  float* da;           // [row][block][2]
+  float* da;           // [row][block][4]
 };
 
 inline void fill_act_sums(const formats::BlockQ8_K& a, std::int16_t* sums, float* da) noexcept {
   for (int s = 0; s < 8; ++s) sums[s] = static_cast<std::int16_t>(a.bsums[2 * s] + a.bsums[2 * s + 1]);
-  da[0] = da[1] = a.d;
+  for (int k = 0; k < 4; ++k) da[k] = a.d;
 }
 
 // Adds the minimum term of the blocks of a head group, sum_b dmin_b * d_a,b * sum_s m_b,s * sums_b,s,
-// to lanes 4b..4b+3 of accm, for n <= 4 blocks (dd: d_b * d_a,b, dmin_b * d_a,b): the 6-bit m of
-// four blocks widened to one vector of 32 int16 and dotted with the sums by one vpdpwssd. Per block
-// in float, as before, the one-thread matrix-vector product was 6% slower on Zen 4, where it is
-// compute-bound (docs/kernels.md).
-inline void add_min_terms(const Q4KHeads& h, int n, const std::int16_t* sums, __m256 dd, __m512& accm) noexcept {
+// to lanes 4b..4b+3 of accm, for n <= 4 blocks: the 6-bit m of four blocks widened to one vector of 32
+// int16 and dotted with the sums by one vpdpwssd. Per block in float, as before, the one-thread
+// matrix-vector product was 6% slower on Zen 4, where it is compute-bound (docs/kernels.md).
+inline void add_min_terms(const Q4KHeads& h, int n, const std::int16_t* sums, const float* da, __m512& accm) noexcept {
   const auto mask = static_cast<__mmask16>((1u << (4 * n)) - 1);
   // Lane b: m[0..3] (bytes 4-7) then m[4..7] (bytes 12-15) in its low 8 bytes; those four
   // quadwords together; bytes to words.
@@ -110,8 +111,8 @@ inline void add_min_terms(const Q4KHeads& h, int n, const std::int16_t* sums, __
   const __m512i m16 = _mm512_cvtepu8_epi16(_mm512_castsi512_si256(mq));
   const __m512i p = _mm512_dpwssd_epi32(_mm512_setzero_si512(), m16, _mm512_maskz_loadu_epi32(mask, sums));
   const __m512 dmin = _mm512_permutexvar_ps(_mm512_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3, 5, 5, 5, 5, 7, 7, 7, 7),
-                                            _mm512_castps256_ps512(dd));
-  accm = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), dmin, accm);
+                                            _mm512_castps256_ps512(h.dd));
+  accm = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_mul_ps(dmin, _mm512_maskz_loadu_ps(mask, da)), accm);
 }
 
 // The 4 chunks of unsigned weights q (64 elements each) dotted with the block's 256 activations,
@@ -135,10 +136,9 @@ inline float hsum512(__m512 v) noexcept {
   return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
 }
 
-// d = d_b * d_a,b.
-inline void dot_q4k(const Q4KUnpacked& u, const formats::BlockQ8_K& a, float d, __m512& acc) noexcept {
+inline void dot_q4k(const Q4KUnpacked& u, const formats::BlockQ8_K& a, __m512& acc) noexcept {
   const __m512i sumi = scaled_block_dot(u.q, u.s01, u.s23, a.qs);
-  acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_set1_ps(d), acc);
+  acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(u.d, _mm512_set1_ps(a.d)), acc);
 }
 
 // Row lengths up to kMaxBlocks * 256 take this path (the per-tile activation sums live on the
@@ -167,14 +167,6 @@ void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, con
     // (simd::LinePrefetch) 5-15% less (docs/kernels.md).
     const auto group = [&](std::int64_t g, auto n) {
       const Q4KHeads h = decode_heads(wr + g, n);
-      // d and dmin times d_a for the group's blocks: stored, so that each block's factor is a
-      // broadcast load rather than a shuffle (Zen 4 is short of shuffle throughput here).
-      __m256 dd[N];
-      alignas(32) float f[N][8];
-      for (int j = 0; j < N; ++j) {
-        dd[j] = _mm256_mul_ps(h.dd, _mm256_maskz_loadu_ps(static_cast<__mmask8>((1u << (2 * n)) - 1), as.da + (j * nb + g) * 2));
-        _mm256_store_ps(f[j], dd[j]);
-      }
       for (int i = 0; i < n; ++i) {
         if (prefetch) {
           _mm_prefetch(ahead + (g + i) * 144, _MM_HINT_T1);
@@ -182,9 +174,10 @@ void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, con
           _mm_prefetch(ahead + (g + i) * 144 + 128, _MM_HINT_T1);
         }
         const Q4KUnpacked u = unpack_q4k(wr[g + i], h, i);
-        for (int j = 0; j < N; ++j) dot_q4k(u, a[j][g + i], f[j][2 * i], acc[j]);
+        for (int j = 0; j < N; ++j) dot_q4k(u, a[j][g + i], acc[j]);
       }
-      for (int j = 0; j < N; ++j) add_min_terms(h, n, as.sums + (j * nb + g) * 8, dd[j], accm[j]);
+      for (int j = 0; j < N; ++j)
+        add_min_terms(h, n, as.sums + (j * nb + g) * 8, as.da + (j * nb + g) * 4, accm[j]);
     };
     std::int64_t g = 0;
     for (; g + 4 <= nb; g += 4) group(g, std::integral_constant<int, 4>{});
@@ -221,12 +214,12 @@ inline void matmul_q4k(const Matrix& w, const void* xq, std::int64_t batch, floa
   const std::int64_t nb = w.k / 256;
   const auto* x = static_cast<const unsigned char*>(xq);
   alignas(64) std::int16_t sums[kTile * kMaxBlocks * 8];
-  alignas(64) float da[kTile * kMaxBlocks * 2];
+  alignas(64) float da[kTile * kMaxBlocks * 4];
   const ActSums as{sums, da};
   const auto fill_sums = [&](const unsigned char* xb, std::int64_t nt) {
     for (std::int64_t j = 0; j < nt; ++j) {
       const auto* a = reinterpret_cast<const formats::BlockQ8_K*>(xb + static_cast<std::size_t>(j) * act_row);
-      for (std::int64_t ib = 0; ib < nb; ++ib) fill_act_sums(a[ib], sums + (j * nb + ib) * 8, da + (j * nb + ib) * 2);
+      for (std::int64_t ib = 0; ib < nb; ++ib) fill_act_sums(a[ib], sums + (j * nb + ib) * 8, da + (j * nb + ib) * 4);
     }
   };
   if (batch <= kTile) {  // one tile (decode): its activation sums once, then every row in one pass
