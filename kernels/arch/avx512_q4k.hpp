@@ -35,7 +35,7 @@ struct Q4KHeads {
 
 inline Q4KHeads decode_heads(const formats::BlockQ4_K* b, int n) noexcept {
   static_assert(offsetof(formats::BlockQ4_K, scales) == 4, "head = d, dmin, scales");
-  // Lanes past n stay zero (d = dmin = 0), which min_terms relies on.
+  // Lanes past n stay zero (d = dmin = 0), which add_min_terms relies on.
   __m512i v = _mm512_zextsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
   if (n > 1) v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 1)), 1);
   if (n > 2) v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2)), 2);
@@ -100,8 +100,9 @@ inline void fill_act_sums(const formats::BlockQ8_K& a, std::int16_t* sums, float
 
 // Adds the minimum term of the blocks of a head group, sum_b dmin_b * d_a,b * sum_s m_b,s * sums_b,s,
 // to lanes 4b..4b+3 of accm, for n <= 4 blocks: the 6-bit m of four blocks widened to one vector of 32
-// int16 and dotted with the sums by one vpdpwssd. Per block in float, as before, the one-thread
-// matrix-vector product was 6% slower on Zen 4, where it is compute-bound (docs/kernels.md).
+// int16 and dotted with the sums by one vpdpwssd. Per block in float, as before, the kernel was
+// 6% slower on Zen 4 in the L3-resident benchmark and the engine's one-thread decode 4-7% slower in
+// its FFN (docs/kernels.md, "Session 11").
 inline void add_min_terms(const Q4KHeads& h, int n, const std::int16_t* sums, const float* da, __m512& accm) noexcept {
   const auto mask = static_cast<__mmask16>((1u << (4 * n)) - 1);
   // Lane b: m[0..3] (bytes 4-7) then m[4..7] (bytes 12-15) in its low 8 bytes; those four
