@@ -101,8 +101,8 @@ inline void fill_act_sums(const formats::BlockQ8_K& a, std::int16_t* sums, float
 // Adds the minimum term of the blocks of a head group, sum_b dmin_b * d_a,b * sum_s m_b,s * sums_b,s,
 // to lanes 4b..4b+3 of accm, for n <= 4 blocks: the 6-bit m of four blocks widened to one vector of 32
 // int16 and dotted with the sums by one vpdpwssd. Per block in float, as before, the kernel was
-// 6% slower on Zen 4 in the L3-resident benchmark and the engine's one-thread decode 4-7% slower in
-// its FFN (docs/kernels.md, "Session 11").
+// 6% slower on Zen 4 in the L3-resident benchmark, and the engine's one-thread decode spent 710-790
+// instead of 702-732 ms in its FFN sublayers (docs/kernels.md, "Session 11").
 inline void add_min_terms(const Q4KHeads& h, int n, const std::int16_t* sums, const float* da, __m512& accm) noexcept {
   const auto mask = static_cast<__mmask16>((1u << (4 * n)) - 1);
   // Lane b: m[0..3] (bytes 4-7) then m[4..7] (bytes 12-15) in its low 8 bytes; those four
