@@ -196,10 +196,6 @@ TEST_F(InspectCli, JsonEscapesStringsAndNonFiniteNumbers) {
   EXPECT_EQ(r.out, "[\"q\\\"b\\\\s\\nt\\t\\u0001 \\u00e9 \\ufffd end\", \"NaN\", \"-Infinity\", 0.1] 80 100 True\n");
 }
 
-}  // namespace
-
-namespace {
-
 // SLM_PREFETCH=0|1 overrides the start-up choice of the weight-stream prefetch, whatever the CPU's
 // default, and --system says which is in force.
 TEST_F(InspectCli, SlmPrefetchOverridesTheWeightPrefetchChoice) {
