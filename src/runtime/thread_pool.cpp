@@ -53,22 +53,24 @@ ThreadPool::~ThreadPool() {
   for (auto& w : workers_) w.join();
 }
 
-void ThreadPool::work(int t) {
-  const std::int64_t b = n_ * t / n_threads_, e = n_ * (t + 1) / n_threads_;
-  if (b < e) fn_(ctx_, b, e, t);
+void ThreadPool::run_unit(std::uint64_t u, int t) {
+  const auto i = std::int64_t(u);
+  fn_(ctx_, n_ * i / units_, n_ * (i + 1) / units_, t);
+  if (remaining_.fetch_sub(1) == 1 && t != 0) notify_caller();
 }
 
-void ThreadPool::work_balanced(int t) {
+void ThreadPool::work(int t) {
   std::atomic<std::uint64_t>& own = shares_[std::size_t(t)].range;
   for (;;) {
     // Own share front to back: consecutive units keep this thread's reads sequential.
     for (std::uint64_t r = own.load(std::memory_order_acquire); next_of(r) < end_of(r);) {
       if (own.compare_exchange_weak(r, pack(next_of(r) + 1, end_of(r)), std::memory_order_acq_rel)) {
-        fn_(ctx_, std::int64_t(next_of(r)), std::int64_t(next_of(r)) + 1, t);
+        run_unit(next_of(r), t);
         r = own.load(std::memory_order_acquire);
       }
     }
-    // Then the back half of another thread's remaining units becomes this thread's share.
+    // Then the back half of another thread's remaining units becomes this thread's share (all of
+    // them when one is left, so the units of a thread that is not running are all taken over).
     bool stole = false;
     for (int i = 1; i < n_threads_ && !stole; ++i) {
       std::atomic<std::uint64_t>& other = shares_[std::size_t((t + i) % n_threads_)].range;
@@ -85,28 +87,49 @@ void ThreadPool::work_balanced(int t) {
   }
 }
 
-void ThreadPool::run(std::int64_t n, Trampoline fn, void* ctx, bool balanced) {
+// The caller spins, then blocks, until done(). A worker that makes done() true calls
+// notify_caller: it reads caller_sleeping_ after its own update, and the caller sets it before
+// testing done() under the mutex, so (all seq_cst, hence the default orders on remaining_ and
+// inside_) one of the two sees the other.
+template <class P>
+void ThreadPool::caller_wait(P&& done) {
+  if (spin_until(done)) return;
+  std::unique_lock<std::mutex> lock(mutex_);
+  caller_sleeping_.store(true);
+  done_cv_.wait(lock, done);
+  caller_sleeping_.store(false);
+}
+
+void ThreadPool::notify_caller() {
+  if (!caller_sleeping_.load()) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  done_cv_.notify_one();
+}
+
+void ThreadPool::run(std::int64_t n, std::int64_t units, Trampoline fn, void* ctx) {
   fn_ = fn;
   ctx_ = ctx;
   n_ = n;
-  balanced_ = balanced;
-  if (balanced)
-    for (int t = 0; t < n_threads_; ++t)
-      shares_[std::size_t(t)].range.store(pack(std::uint64_t(n * t / n_threads_), std::uint64_t(n * (t + 1) / n_threads_)),
-                                          std::memory_order_relaxed);
-  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_release);  // publishes the job
+  units_ = units;
+  for (int t = 0; t < n_threads_; ++t)
+    shares_[std::size_t(t)].range.store(
+        pack(std::uint64_t(units * t / n_threads_), std::uint64_t(units * (t + 1) / n_threads_)),
+        std::memory_order_relaxed);
+  remaining_.store(units, std::memory_order_relaxed);
+  const std::uint64_t job = generation_.fetch_add(1, std::memory_order_release) + 1;  // publishes it
   {
     // Taking the lock orders this check against a worker that is about to sleep: either it
     // sees the new generation in its wait predicate, or it is counted in sleepers_.
     std::lock_guard<std::mutex> lock(mutex_);
     if (sleepers_ > 0) start_cv_.notify_all();
   }
-  balanced ? work_balanced(0) : work(0);
-  if (!spin_until([this] { return pending_.load(std::memory_order_acquire) == 0; })) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_cv_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
-  }
+  work(0);
+  caller_wait([this] { return remaining_.load() == 0; });
+  // No worker may join the job from here on; wait for those that did to leave it before the
+  // next job rewrites the shares. A worker increments inside_ and then reads closed_; this
+  // thread writes closed_ and then reads inside_ (seq_cst): one of the two sees the other.
+  closed_.store(job);
+  caller_wait([this] { return inside_.load() == 0; });
 }
 
 void ThreadPool::worker_loop(int t) {
@@ -121,11 +144,9 @@ void ThreadPool::worker_loop(int t) {
     }
     if (stop_.load()) return;
     seen = generation_.load(std::memory_order_acquire);
-    balanced_ ? work_balanced(t) : work(t);
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      done_cv_.notify_one();
-    }
+    inside_.fetch_add(1);
+    if (closed_.load() < seen) work(t);  // else the job was finished without this thread
+    if (inside_.fetch_sub(1) == 1) notify_caller();
   }
 }
 

@@ -1,11 +1,18 @@
 // The session thread pool: every index is visited exactly once per parallel_for, ranges are
 // contiguous and disjoint, thread indices are in range, and many short jobs in a row (the
 // decode pattern) neither lose nor repeat work. parallel_for_balanced: the same, one unit per
-// call, and a slow thread's units are taken over by the others.
+// call, and a slow thread's units are taken over by the others. A worker that does not run at
+// all (stopped from outside, as a preempted thread would be) holds no job up.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -76,6 +83,68 @@ TEST(ThreadPool, ResultsOfOneJobAreVisibleToTheNext) {
     for (auto x : v) sum += x;
     ASSERT_EQ(sum, std::int64_t(v.size()) * round);
   }
+}
+
+// The ids of this process's threads.
+std::set<std::string> thread_ids() {
+  std::set<std::string> ids;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) ids.insert(e.path().filename());
+  return ids;
+}
+
+std::atomic<bool> g_stopped{false}, g_release{false};
+
+// Runs on the signalled worker: it stays here, off every job, until released.
+void hold_thread(int) {
+  g_stopped.store(true);
+  while (!g_release.load()) {
+    const timespec ms{0, 1000000};
+    nanosleep(&ms, nullptr);
+  }
+}
+
+TEST(ThreadPool, AWorkerThatDoesNotRunHoldsNoJobUp) {
+  const std::set<std::string> before = thread_ids();
+  slm::runtime::ThreadPool pool(2);
+  std::string worker;
+  for (const std::string& id : thread_ids())
+    if (!before.count(id)) worker = id;
+  ASSERT_FALSE(worker.empty());
+
+  struct sigaction sa {};
+  sa.sa_handler = hold_thread;
+  struct sigaction old {};
+  ASSERT_EQ(sigaction(SIGUSR1, &sa, &old), 0);
+  // Let the worker go idle (polling or asleep, outside any job), then stop it there.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(syscall(SYS_tgkill, getpid(), std::stoi(worker), SIGUSR1), 0);
+  for (int i = 0; i < 5000 && !g_stopped.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(g_stopped.load()) << "the signal did not reach the worker";
+
+  // Release it after 20 s at the latest, so that a pool that waits for it fails instead of hanging.
+  std::atomic<bool> finished{false};
+  std::thread releaser([&] {
+    for (int i = 0; i < 2000 && !finished.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    g_release.store(true);
+  });
+  std::vector<std::int64_t> v(1000, 0);
+  for (int round = 0; round < 100; ++round) {
+    pool.parallel_for(std::int64_t(v.size()), [&](std::int64_t b, std::int64_t e, int) {
+      for (std::int64_t i = b; i < e; ++i) ++v[std::size_t(i)];
+    });
+    pool.parallel_for_balanced(std::int64_t(v.size()), [&](std::int64_t b, std::int64_t, int) { ++v[std::size_t(b)]; });
+  }
+  const bool done_while_stopped = !g_release.load();
+  finished.store(true);
+  releaser.join();
+  EXPECT_TRUE(done_while_stopped) << "the jobs waited for the stopped worker";
+  for (std::int64_t x : v) ASSERT_EQ(x, 200);
+
+  // Released, the worker takes part again and nothing is lost or repeated.
+  for (int round = 0; round < 200; ++round)
+    pool.parallel_for_balanced(std::int64_t(v.size()), [&](std::int64_t b, std::int64_t, int) { ++v[std::size_t(b)]; });
+  for (std::int64_t x : v) ASSERT_EQ(x, 400);
+  sigaction(SIGUSR1, &old, nullptr);
 }
 
 }  // namespace
