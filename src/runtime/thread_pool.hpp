@@ -10,8 +10,9 @@
 // A job is a set of units that any thread may claim, and it is done when its units are, not when
 // every worker has seen it: a worker the OS has not scheduled (a core taken by another process)
 // neither holds the job up nor joins it late. Waiting for every worker instead made 2 threads
-// decode 2.5x slower than 1 thread while another process kept one of two cores busy, as
-// llama.cpp does (docs/performance.md, "A busy core"). Only a unit already started must finish.
+// decode at less than half the speed of 1 whenever the OS ran them on fewer cores: qwen2-0.5b
+// tg32 with a busy loop on the other core 19-20 t/s (now 38; 1 thread alone 47), -t 4 on 2
+// cores 17 (now 46); docs/performance.md, "A busy core". Only a unit already started must finish.
 //
 // parallel_for splits statically (one range per thread). parallel_for_balanced balances at run
 // time, for memory-bound work: two cores streaming equal shares of a matrix from DRAM finish ~5%
