@@ -85,6 +85,48 @@ inline Q4KUnpacked unpack_q4k(const formats::BlockQ4_K& b, const Q4KHeads& h, in
   return u;
 }
 
+// Block i of the group whose heads are h, for activations whose blocks are reordered by
+// reorder_pairs (sub-blocks 0, 2, 1, 3, 4, 6, 5, 7): chunk pair (2c, 2c + 1)'s 64 bytes are one load
+// whose low nibbles are sub-blocks 4c and 4c + 2 and whose high nibbles are 4c + 1 and 4c + 3, so the
+// nibbles need two loads, two shifts and four ANDs instead of four broadcasts, four variable
+// shifts and four ANDs: the kernel benchmark slm/Q4_K/4096x4096/b1/t1 75 -> 95 GFLOP/s, engine
+// decode +5-8% at 1 and 2 threads on this AMD host (docs/kernels.md, "Session 12"). Matrix-vector
+// products only: the reordered copy of the one activation row is made once per call.
+inline Q4KUnpacked unpack_q4k_pairs(const formats::BlockQ4_K& b, const Q4KHeads& h, int i) noexcept {
+  Q4KUnpacked u;
+  const __m512i m4 = _mm512_set1_epi8(0x0f);
+  const __m512i x0 = _mm512_loadu_si512(b.qs), x1 = _mm512_loadu_si512(b.qs + 64);
+  u.q[0] = _mm512_and_si512(x0, m4);
+  u.q[1] = _mm512_and_si512(_mm512_srli_epi16(x0, 4), m4);
+  u.q[2] = _mm512_and_si512(x1, m4);
+  u.q[3] = _mm512_and_si512(_mm512_srli_epi16(x1, 4), m4);
+  // packs(P0, P1) now holds sub-blocks 0 and 1 in lanes 0-1, 2 and 3 in lanes 2-3.
+  const __m512i r = _mm512_permutexvar_epi32(
+      _mm512_add_epi32(_mm512_set1_epi32(4 * i), _mm512_set4_epi32(3, 2, 1, 0)), h.sm);
+  const __m512i idx01 = _mm512_set_epi8(  //
+      -1, 3, -1, 3, -1, 3, -1, 3, -1, 2, -1, 2, -1, 2, -1, 2, -1, 3, -1, 3, -1, 3, -1, 3, -1, 2, -1, 2, -1, 2, -1, 2,
+      -1, 1, -1, 1, -1, 1, -1, 1, -1, 0, -1, 0, -1, 0, -1, 0, -1, 1, -1, 1, -1, 1, -1, 1, -1, 0, -1, 0, -1, 0, -1, 0);
+  u.s01 = _mm512_shuffle_epi8(r, idx01);
+  u.s23 = _mm512_shuffle_epi8(r, _mm512_add_epi16(idx01, _mm512_set1_epi16(8)));
+  u.d = _mm512_permutexvar_ps(_mm512_set1_epi32(2 * i), _mm512_castps256_ps512(h.dd));
+  return u;
+}
+
+// The 256 quants of each of nb activation blocks with sub-blocks 1 and 2, and 5 and 6, swapped
+// (the order unpack_q4k_pairs's nibbles come in).
+inline void reorder_pairs(const formats::BlockQ8_K* a, std::int64_t nb, std::int8_t* out) noexcept {
+  for (std::int64_t ib = 0; ib < nb; ++ib) {
+    const auto* q = reinterpret_cast<const __m256i*>(a[ib].qs);
+    auto* o = reinterpret_cast<__m256i*>(out + ib * 256);
+    for (int h = 0; h < 8; h += 4) {
+      _mm256_storeu_si256(o + h, _mm256_loadu_si256(q + h));
+      _mm256_storeu_si256(o + h + 1, _mm256_loadu_si256(q + h + 2));
+      _mm256_storeu_si256(o + h + 2, _mm256_loadu_si256(q + h + 1));
+      _mm256_storeu_si256(o + h + 3, _mm256_loadu_si256(q + h + 3));
+    }
+  }
+}
+
 // The activation side of the minimum term, once per activation block and tile instead of once
 // per weight row: the 8 sub-block sums bsum_2s + bsum_2s+1 (|sum| <= 32 * 128, int16) and d_a
 // four times, so that four consecutive blocks' values are one 512-bit load each.
@@ -148,7 +190,7 @@ inline constexpr std::int64_t kMaxBlocks = 256;
 
 template <int N>
 void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, const ActSums& as, float* y,
-              std::int64_t ldy, std::int64_t r0, std::int64_t r1) {
+              std::int64_t ldy, std::int64_t r0, std::int64_t r1, const std::int8_t* pairs = nullptr) {
   const std::int64_t nb = w.k / 256;
   const formats::BlockQ8_K* a[N];
   for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const formats::BlockQ8_K*>(xq + static_cast<std::size_t>(j) * act_row);
@@ -173,6 +215,14 @@ void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, con
           _mm_prefetch(ahead + (g + i) * 144, _MM_HINT_T1);
           _mm_prefetch(ahead + (g + i) * 144 + 64, _MM_HINT_T1);
           _mm_prefetch(ahead + (g + i) * 144 + 128, _MM_HINT_T1);
+        }
+        if constexpr (N == 1) {
+          if (pairs) {
+            const Q4KUnpacked u = unpack_q4k_pairs(wr[g + i], h, i);
+            const __m512i sumi = scaled_block_dot(u.q, u.s01, u.s23, pairs + (g + i) * 256);
+            acc[0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(u.d, _mm512_set1_ps(a[0][g + i].d)), acc[0]);
+            continue;
+          }
         }
         const Q4KUnpacked u = unpack_q4k(wr[g + i], h, i);
         for (int j = 0; j < N; ++j) dot_q4k(u, a[j][g + i], acc[j]);
@@ -223,6 +273,12 @@ inline void matmul_q4k(const Matrix& w, const void* xq, std::int64_t batch, floa
       for (std::int64_t ib = 0; ib < nb; ++ib) fill_act_sums(a[ib], sums + (j * nb + ib) * 8, da + (j * nb + ib) * 4);
     }
   };
+  if (batch == 1) {  // matrix-vector: the activation reordered once for unpack_q4k_pairs
+    alignas(64) std::int8_t pairs[kMaxBlocks * 256];
+    fill_sums(x, 1);
+    reorder_pairs(reinterpret_cast<const formats::BlockQ8_K*>(x), nb, pairs);
+    return q4k_tile<1>(w, x, act_row, as, y, ldy, r0, r1, pairs);
+  }
   if (batch <= kTile) {  // one tile (decode): its activation sums once, then every row in one pass
     fill_sums(x, batch);
     with_tile_rows(batch, [&](auto n) { q4k_tile<decltype(n)::value>(w, x, act_row, as, y, ldy, r0, r1); });
