@@ -60,6 +60,17 @@ struct Q4KUnpacked {
   __m512 d;           // d, broadcast
 };
 
+// u's scales and d for block i of the group whose heads are h: lane i of h.sm to all four lanes,
+// then bytes to int16 words by idx01 (index -1 = zero; sc[0..3] for packs(P0, P1), the same
+// pattern 8 bytes on, sc[4..7], for packs(P2, P3)).
+inline void set_scales(const Q4KHeads& h, int i, __m512i idx01, Q4KUnpacked& u) noexcept {
+  const __m512i r = _mm512_permutexvar_epi32(
+      _mm512_add_epi32(_mm512_set1_epi32(4 * i), _mm512_set4_epi32(3, 2, 1, 0)), h.sm);
+  u.s01 = _mm512_shuffle_epi8(r, idx01);
+  u.s23 = _mm512_shuffle_epi8(r, _mm512_add_epi16(idx01, _mm512_set1_epi16(8)));
+  u.d = _mm512_permutexvar_ps(_mm512_set1_epi32(2 * i), _mm512_castps256_ps512(h.dd));
+}
+
 // Block i of the group whose heads are h (i < 4).
 inline Q4KUnpacked unpack_q4k(const formats::BlockQ4_K& b, const Q4KHeads& h, int i) noexcept {
   Q4KUnpacked u;
@@ -71,17 +82,14 @@ inline Q4KUnpacked unpack_q4k(const formats::BlockQ4_K& b, const Q4KHeads& h, in
     const __m512i x = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c)));
     u.q[c] = _mm512_and_si512(_mm512_srlv_epi64(x, hi_half), m4);
   }
-  // Lane i of h.sm to all four lanes, then bytes to int16 words (index -1 = zero). 128-bit lane L
-  // of packs(Pa, Pb): 4 words of Pa's lanes 4L.. then 4 of Pb's; lanes 0-7 of a chunk's P are its
-  // low sub-block, lanes 8-15 its high one: lanes 0-1 want sc[0], sc[2], lanes 2-3 sc[1], sc[3].
-  const __m512i r = _mm512_permutexvar_epi32(
-      _mm512_add_epi32(_mm512_set1_epi32(4 * i), _mm512_set4_epi32(3, 2, 1, 0)), h.sm);
-  const __m512i idx01 = _mm512_set_epi8(  //
-      -1, 3, -1, 3, -1, 3, -1, 3, -1, 1, -1, 1, -1, 1, -1, 1, -1, 3, -1, 3, -1, 3, -1, 3, -1, 1, -1, 1, -1, 1, -1, 1,
-      -1, 2, -1, 2, -1, 2, -1, 2, -1, 0, -1, 0, -1, 0, -1, 0, -1, 2, -1, 2, -1, 2, -1, 2, -1, 0, -1, 0, -1, 0, -1, 0);
-  u.s01 = _mm512_shuffle_epi8(r, idx01);
-  u.s23 = _mm512_shuffle_epi8(r, _mm512_add_epi16(idx01, _mm512_set1_epi16(8)));  // sc[4..7]: bytes 8-11
-  u.d = _mm512_permutexvar_ps(_mm512_set1_epi32(2 * i), _mm512_castps256_ps512(h.dd));
+  // 128-bit lane L of packs(Pa, Pb): 4 words of Pa's lanes 4L.. then 4 of Pb's; lanes 0-7 of a
+  // chunk's P are its low sub-block, lanes 8-15 its high one: lanes 0-1 want sc[0], sc[2], lanes
+  // 2-3 sc[1], sc[3].
+  set_scales(h, i,
+             _mm512_set_epi8(  //
+                 -1, 3, -1, 3, -1, 3, -1, 3, -1, 1, -1, 1, -1, 1, -1, 1, -1, 3, -1, 3, -1, 3, -1, 3, -1, 1, -1, 1, -1, 1, -1, 1,
+                 -1, 2, -1, 2, -1, 2, -1, 2, -1, 0, -1, 0, -1, 0, -1, 0, -1, 2, -1, 2, -1, 2, -1, 2, -1, 0, -1, 0, -1, 0, -1, 0),
+             u);
   return u;
 }
 
@@ -101,14 +109,11 @@ inline Q4KUnpacked unpack_q4k_pairs(const formats::BlockQ4_K& b, const Q4KHeads&
   u.q[2] = _mm512_and_si512(x1, m4);
   u.q[3] = _mm512_and_si512(_mm512_srli_epi16(x1, 4), m4);
   // packs(P0, P1) now holds sub-blocks 0 and 1 in lanes 0-1, 2 and 3 in lanes 2-3.
-  const __m512i r = _mm512_permutexvar_epi32(
-      _mm512_add_epi32(_mm512_set1_epi32(4 * i), _mm512_set4_epi32(3, 2, 1, 0)), h.sm);
-  const __m512i idx01 = _mm512_set_epi8(  //
-      -1, 3, -1, 3, -1, 3, -1, 3, -1, 2, -1, 2, -1, 2, -1, 2, -1, 3, -1, 3, -1, 3, -1, 3, -1, 2, -1, 2, -1, 2, -1, 2,
-      -1, 1, -1, 1, -1, 1, -1, 1, -1, 0, -1, 0, -1, 0, -1, 0, -1, 1, -1, 1, -1, 1, -1, 1, -1, 0, -1, 0, -1, 0, -1, 0);
-  u.s01 = _mm512_shuffle_epi8(r, idx01);
-  u.s23 = _mm512_shuffle_epi8(r, _mm512_add_epi16(idx01, _mm512_set1_epi16(8)));
-  u.d = _mm512_permutexvar_ps(_mm512_set1_epi32(2 * i), _mm512_castps256_ps512(h.dd));
+  set_scales(h, i,
+             _mm512_set_epi8(  //
+                 -1, 3, -1, 3, -1, 3, -1, 3, -1, 2, -1, 2, -1, 2, -1, 2, -1, 3, -1, 3, -1, 3, -1, 3, -1, 2, -1, 2, -1, 2, -1, 2,
+                 -1, 1, -1, 1, -1, 1, -1, 1, -1, 0, -1, 0, -1, 0, -1, 0, -1, 1, -1, 1, -1, 1, -1, 1, -1, 0, -1, 0, -1, 0, -1, 0),
+             u);
   return u;
 }
 
@@ -179,9 +184,10 @@ inline float hsum512(__m512 v) noexcept {
   return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
 }
 
-inline void dot_q4k(const Q4KUnpacked& u, const formats::BlockQ8_K& a, __m512& acc) noexcept {
-  const __m512i sumi = scaled_block_dot(u.q, u.s01, u.s23, a.qs);
-  acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(u.d, _mm512_set1_ps(a.d)), acc);
+// u dotted with 256 activation quants qs of scale d_a (a block's own, or its reorder_pairs copy).
+inline void dot_q4k(const Q4KUnpacked& u, const std::int8_t* qs, float d_a, __m512& acc) noexcept {
+  const __m512i sumi = scaled_block_dot(u.q, u.s01, u.s23, qs);
+  acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(u.d, _mm512_set1_ps(d_a)), acc);
 }
 
 // Row lengths up to kMaxBlocks * 256 take this path (the per-tile activation sums live on the
@@ -218,14 +224,12 @@ void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, con
         }
         if constexpr (N == 1) {
           if (pairs) {
-            const Q4KUnpacked u = unpack_q4k_pairs(wr[g + i], h, i);
-            const __m512i sumi = scaled_block_dot(u.q, u.s01, u.s23, pairs + (g + i) * 256);
-            acc[0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(u.d, _mm512_set1_ps(a[0][g + i].d)), acc[0]);
+            dot_q4k(unpack_q4k_pairs(wr[g + i], h, i), pairs + (g + i) * 256, a[0][g + i].d, acc[0]);
             continue;
           }
         }
         const Q4KUnpacked u = unpack_q4k(wr[g + i], h, i);
-        for (int j = 0; j < N; ++j) dot_q4k(u, a[j][g + i], acc[j]);
+        for (int j = 0; j < N; ++j) dot_q4k(u, a[j][g + i].qs, a[j][g + i].d, acc[j]);
       }
       for (int j = 0; j < N; ++j)
         add_min_terms(h, n, as.sums + (j * nb + g) * 8, as.da + (j * nb + g) * 4, accm[j]);
