@@ -27,13 +27,9 @@ namespace slm::kernels::arch::avx512 {
 // The 16-byte heads (d, dmin, the 12 scale bytes) of up to four consecutive blocks, one block per
 // 128-bit lane, decoded together with a few vector operations. Decoding each block's scales with
 // ~20 scalar instructions instead held the DRAM-cycled matrix-vector product at 85-87% of the
-// read bandwidth; with this decode it reads 88-93% (docs/kernels.md). The scales and minimums
-// come out as int16 words, word 8b + s for block b and sub-block s, so that a block's two scale
-// vectors are one vpermw each (a byte shuffle per block of a broadcast lane instead cost 20% of
-// the matrix-vector kernel's time, measured by leaving it out; docs/kernels.md, "Session 13").
+// read bandwidth; with this decode it reads 88-93% (docs/kernels.md).
 struct Q4KHeads {
-  __m512i sc;  // sc[s] of block b at word 8b + s
-  __m512i m;   // m[s] of block b at word 8b + s
+  __m512i sm;  // lane b: bytes sc[0..3], m[0..3], sc[4..7], m[4..7] of block b (layout in q4_k.hpp)
   __m256 dd;   // d, dmin of block 0, d, dmin of block 1, ...
 };
 
@@ -45,59 +41,37 @@ inline Q4KHeads decode_heads(const formats::BlockQ4_K* b, int n) noexcept {
   if (n > 2) v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2)), 2);
   if (n > 3) v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 3)), 3);
   // Dwords of a lane: [d|dmin, w0, w1, w2], w = scale bytes 0-3, 4-7, 8-11. Wanted:
-  // [w0 & 0x3f.., w1 & 0x3f.., (w2 & 0x0f..) | ((w0 >> 6) & 3..) << 4, ((w2 >> 4) & 0x0f..) | ((w1 >> 6) & 3..) << 4],
-  // that is bytes sc[0..3], m[0..3], sc[4..7], m[4..7] (layout in q4_k.hpp).
+  // [w0 & 0x3f.., w1 & 0x3f.., (w2 & 0x0f..) | ((w0 >> 6) & 3..) << 4, ((w2 >> 4) & 0x0f..) | ((w1 >> 6) & 3..) << 4].
   const __m512i lo = _mm512_and_si512(
       _mm512_srlv_epi32(_mm512_shuffle_epi32(v, _MM_PERM_DDCB), _mm512_set4_epi32(4, 0, 0, 0)),
       _mm512_set4_epi32(0x0f0f0f0f, 0x0f0f0f0f, 0x3f3f3f3f, 0x3f3f3f3f));
   const __m512i hi = _mm512_srli_epi32(_mm512_shuffle_epi32(v, _MM_PERM_CBAA), 2);
-  // lo | (hi & mask) in one vpternlogd (0xf8 = A | (B & C)).
-  const __m512i sm = _mm512_ternarylogic_epi32(lo, hi, _mm512_set4_epi32(0x30303030, 0x30303030, 0, 0), 0xf8);
-  // Per lane sc[0..7] then m[0..7]; the four lanes' sc quadwords to the lower 256 bits, m to the upper.
-  const __m512i g = _mm512_permutexvar_epi64(
-      _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7),
-      _mm512_shuffle_epi8(sm, _mm512_set4_epi32(0x0f0e0d0c, 0x07060504, 0x0b0a0908, 0x03020100)));
   Q4KHeads h;
-  h.sc = _mm512_cvtepu8_epi16(_mm512_castsi512_si256(g));
-  h.m = _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(g, 1));
+  // lo | (hi & mask) in one vpternlogd (0xf8 = A | (B & C)).
+  h.sm = _mm512_ternarylogic_epi32(lo, hi, _mm512_set4_epi32(0x30303030, 0x30303030, 0, 0), 0xf8);
   const __m512i heads = _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), v);
   h.dd = _mm256_cvtph_ps(_mm512_castsi512_si128(heads));
   return h;
 }
 
-// The group's (d, dmin) pairs times the activation blocks' d_a (da: d_a twice per block).
-inline __m512 scale_products(const Q4KHeads& h, int n, const float* da) noexcept {
-  return _mm512_castps256_ps512(_mm256_mul_ps(h.dd, _mm256_maskz_loadu_ps(static_cast<__mmask8>((1u << (2 * n)) - 1), da)));
-}
-
-// Block i's d * d_a in every lane, from scale_products.
-inline __m512 block_scale(__m512 dp, int i) noexcept { return _mm512_permutexvar_ps(_mm512_set1_epi32(2 * i), dp); }
-
 struct Q4KUnpacked {
-  __m512i q[4];       // the four 64-element chunks of unsigned 4-bit values
+  __m512i q[4];       // chunk c: 32 low nibbles | 32 high nibbles
   __m512i s01, s23;   // int16 scales laid out like packs(P0, P1) and packs(P2, P3)
+  __m512 d;           // d, broadcast
 };
 
-// The word indices (into Q4KHeads::sc) of block 0's s01 for the nibble order where chunk c's
-// lanes 0-7 / 8-15 are sub-blocks lo / hi: 128-bit lane L of packs(P0, P1) holds 4 words of P0's
-// lanes 4L.. then 4 of P1's, so lanes 0-1 take P0's and P1's first sub-blocks, lanes 2-3 their
-// second. s23 is the same with sub-blocks 4 on; block i is 8i on.
-constexpr std::int16_t kNaturalOrder[4] = {0, 2, 1, 3};  // unpack_q4k: P0 = sub-blocks 0 | 1, P1 = 2 | 3
-constexpr std::int16_t kPairsOrder[4] = {0, 1, 2, 3};    // unpack_q4k_pairs: P0 = 0 | 2, P1 = 1 | 3
-
-inline __m512i scale_index(const std::int16_t (&o)[4]) noexcept {
-  return _mm512_set_epi16(o[3], o[3], o[3], o[3], o[2], o[2], o[2], o[2], o[3], o[3], o[3], o[3], o[2], o[2], o[2], o[2],  //
-                          o[1], o[1], o[1], o[1], o[0], o[0], o[0], o[0], o[1], o[1], o[1], o[1], o[0], o[0], o[0], o[0]);
-}
-
+// u's scales and d for block i of the group whose heads are h: lane i of h.sm to all four lanes,
+// then bytes to int16 words by idx01 (index -1 = zero; sc[0..3] for packs(P0, P1), the same
+// pattern 8 bytes on, sc[4..7], for packs(P2, P3)).
 inline void set_scales(const Q4KHeads& h, int i, __m512i idx01, Q4KUnpacked& u) noexcept {
-  const __m512i idx = _mm512_add_epi16(idx01, _mm512_set1_epi16(static_cast<short>(8 * i)));
-  u.s01 = _mm512_permutexvar_epi16(idx, h.sc);
-  u.s23 = _mm512_permutexvar_epi16(_mm512_add_epi16(idx, _mm512_set1_epi16(4)), h.sc);
+  const __m512i r = _mm512_permutexvar_epi32(
+      _mm512_add_epi32(_mm512_set1_epi32(4 * i), _mm512_set4_epi32(3, 2, 1, 0)), h.sm);
+  u.s01 = _mm512_shuffle_epi8(r, idx01);
+  u.s23 = _mm512_shuffle_epi8(r, _mm512_add_epi16(idx01, _mm512_set1_epi16(8)));
+  u.d = _mm512_permutexvar_ps(_mm512_set1_epi32(2 * i), _mm512_castps256_ps512(h.dd));
 }
 
-// Block i of the group whose heads are h (i < 4): chunk c = 32 bytes of nibbles, low = sub-block
-// 2c, high = 2c + 1.
+// Block i of the group whose heads are h (i < 4).
 inline Q4KUnpacked unpack_q4k(const formats::BlockQ4_K& b, const Q4KHeads& h, int i) noexcept {
   Q4KUnpacked u;
   // Broadcast the 32 bytes to both halves (a load-port uop) and shift only the upper half: no
@@ -108,7 +82,14 @@ inline Q4KUnpacked unpack_q4k(const formats::BlockQ4_K& b, const Q4KHeads& h, in
     const __m512i x = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c)));
     u.q[c] = _mm512_and_si512(_mm512_srlv_epi64(x, hi_half), m4);
   }
-  set_scales(h, i, scale_index(kNaturalOrder), u);
+  // 128-bit lane L of packs(Pa, Pb): 4 words of Pa's lanes 4L.. then 4 of Pb's; lanes 0-7 of a
+  // chunk's P are its low sub-block, lanes 8-15 its high one: lanes 0-1 want sc[0], sc[2], lanes
+  // 2-3 sc[1], sc[3].
+  set_scales(h, i,
+             _mm512_set_epi8(  //
+                 -1, 3, -1, 3, -1, 3, -1, 3, -1, 1, -1, 1, -1, 1, -1, 1, -1, 3, -1, 3, -1, 3, -1, 3, -1, 1, -1, 1, -1, 1, -1, 1,
+                 -1, 2, -1, 2, -1, 2, -1, 2, -1, 0, -1, 0, -1, 0, -1, 0, -1, 2, -1, 2, -1, 2, -1, 2, -1, 0, -1, 0, -1, 0, -1, 0),
+             u);
   return u;
 }
 
@@ -127,7 +108,12 @@ inline Q4KUnpacked unpack_q4k_pairs(const formats::BlockQ4_K& b, const Q4KHeads&
   u.q[1] = _mm512_and_si512(_mm512_srli_epi16(x0, 4), m4);
   u.q[2] = _mm512_and_si512(x1, m4);
   u.q[3] = _mm512_and_si512(_mm512_srli_epi16(x1, 4), m4);
-  set_scales(h, i, scale_index(kPairsOrder), u);
+  // packs(P0, P1) now holds sub-blocks 0 and 1 in lanes 0-1, 2 and 3 in lanes 2-3.
+  set_scales(h, i,
+             _mm512_set_epi8(  //
+                 -1, 3, -1, 3, -1, 3, -1, 3, -1, 2, -1, 2, -1, 2, -1, 2, -1, 3, -1, 3, -1, 3, -1, 3, -1, 2, -1, 2, -1, 2, -1, 2,
+                 -1, 1, -1, 1, -1, 1, -1, 1, -1, 0, -1, 0, -1, 0, -1, 0, -1, 1, -1, 1, -1, 1, -1, 1, -1, 0, -1, 0, -1, 0, -1, 0),
+             u);
   return u;
 }
 
@@ -148,28 +134,33 @@ inline void reorder_pairs(const formats::BlockQ8_K* a, std::int64_t nb, std::int
 
 // The activation side of the minimum term, once per activation block and tile instead of once
 // per weight row: the 8 sub-block sums bsum_2s + bsum_2s+1 (|sum| <= 32 * 128, int16) and d_a
-// twice, so that four consecutive blocks' values are one load each, the d_a's laid out like
-// Q4KHeads::dd.
+// four times, so that four consecutive blocks' values are one 512-bit load each.
 struct ActSums {
   std::int16_t* sums;  // [row][block][8]
-  float* da;           // [row][block][2]
+  float* da;           // [row][block][4]
 };
 
 inline void fill_act_sums(const formats::BlockQ8_K& a, std::int16_t* sums, float* da) noexcept {
   for (int s = 0; s < 8; ++s) sums[s] = static_cast<std::int16_t>(a.bsums[2 * s] + a.bsums[2 * s + 1]);
-  da[0] = da[1] = a.d;
+  for (int k = 0; k < 4; ++k) da[k] = a.d;
 }
 
 // Adds the minimum term of the blocks of a head group, sum_b dmin_b * d_a,b * sum_s m_b,s * sums_b,s,
-// to lanes 4b..4b+3 of accm, for n <= 4 blocks: the minimums of four blocks (32 int16) dotted with
-// the sums by one vpdpwssd; dp = scale_products. Per block in float, as before, the kernel was
+// to lanes 4b..4b+3 of accm, for n <= 4 blocks: the 6-bit m of four blocks widened to one vector of 32
+// int16 and dotted with the sums by one vpdpwssd. Per block in float, as before, the kernel was
 // 6% slower on Zen 4 in the L3-resident benchmark, and the engine's one-thread decode spent 710-790
 // instead of 702-732 ms in its FFN sublayers (docs/kernels.md, "Session 11").
-inline void add_min_terms(const Q4KHeads& h, int n, __m512 dp, const std::int16_t* sums, __m512& accm) noexcept {
+inline void add_min_terms(const Q4KHeads& h, int n, const std::int16_t* sums, const float* da, __m512& accm) noexcept {
   const auto mask = static_cast<__mmask16>((1u << (4 * n)) - 1);
-  const __m512i p = _mm512_dpwssd_epi32(_mm512_setzero_si512(), h.m, _mm512_maskz_loadu_epi32(mask, sums));
-  const __m512 dmin = _mm512_permutexvar_ps(_mm512_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3, 5, 5, 5, 5, 7, 7, 7, 7), dp);
-  accm = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), dmin, accm);
+  // Lane b: m[0..3] (bytes 4-7) then m[4..7] (bytes 12-15) in its low 8 bytes; those four
+  // quadwords together; bytes to words.
+  const __m512i idx = _mm512_set4_epi32(-1, -1, 0x0f0e0d0c, 0x07060504);
+  const __m512i mq = _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 0, 0, 0, 0), _mm512_shuffle_epi8(h.sm, idx));
+  const __m512i m16 = _mm512_cvtepu8_epi16(_mm512_castsi512_si256(mq));
+  const __m512i p = _mm512_dpwssd_epi32(_mm512_setzero_si512(), m16, _mm512_maskz_loadu_epi32(mask, sums));
+  const __m512 dmin = _mm512_permutexvar_ps(_mm512_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3, 5, 5, 5, 5, 7, 7, 7, 7),
+                                            _mm512_castps256_ps512(h.dd));
+  accm = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_mul_ps(dmin, _mm512_maskz_loadu_ps(mask, da)), accm);
 }
 
 // The 4 chunks of unsigned weights q (64 elements each) dotted with the block's 256 activations,
@@ -193,9 +184,10 @@ inline float hsum512(__m512 v) noexcept {
   return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
 }
 
-// u dotted with 256 activation quants qs (a block's own, or its reorder_pairs copy); d = d * d_a.
-inline void dot_q4k(const Q4KUnpacked& u, const std::int8_t* qs, __m512 d, __m512& acc) noexcept {
-  acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(scaled_block_dot(u.q, u.s01, u.s23, qs)), d, acc);
+// u dotted with 256 activation quants qs of scale d_a (a block's own, or its reorder_pairs copy).
+inline void dot_q4k(const Q4KUnpacked& u, const std::int8_t* qs, float d_a, __m512& acc) noexcept {
+  const __m512i sumi = scaled_block_dot(u.q, u.s01, u.s23, qs);
+  acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(u.d, _mm512_set1_ps(d_a)), acc);
 }
 
 // Row lengths up to kMaxBlocks * 256 take this path (the per-tile activation sums live on the
@@ -224,8 +216,6 @@ void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, con
     // (simd::LinePrefetch) 5-15% less (docs/kernels.md).
     const auto group = [&](std::int64_t g, auto n) {
       const Q4KHeads h = decode_heads(wr + g, n);
-      __m512 dp[N];
-      for (int j = 0; j < N; ++j) dp[j] = scale_products(h, n, as.da + (j * nb + g) * 2);
       for (int i = 0; i < n; ++i) {
         if (prefetch) {
           _mm_prefetch(ahead + (g + i) * 144, _MM_HINT_T1);
@@ -234,14 +224,15 @@ void q4k_tile(const Matrix& w, const unsigned char* xq, std::size_t act_row, con
         }
         if constexpr (N == 1) {
           if (pairs) {
-            dot_q4k(unpack_q4k_pairs(wr[g + i], h, i), pairs + (g + i) * 256, block_scale(dp[0], i), acc[0]);
+            dot_q4k(unpack_q4k_pairs(wr[g + i], h, i), pairs + (g + i) * 256, a[0][g + i].d, acc[0]);
             continue;
           }
         }
         const Q4KUnpacked u = unpack_q4k(wr[g + i], h, i);
-        for (int j = 0; j < N; ++j) dot_q4k(u, a[j][g + i].qs, block_scale(dp[j], i), acc[j]);
+        for (int j = 0; j < N; ++j) dot_q4k(u, a[j][g + i].qs, a[j][g + i].d, acc[j]);
       }
-      for (int j = 0; j < N; ++j) add_min_terms(h, n, dp[j], as.sums + (j * nb + g) * 8, accm[j]);
+      for (int j = 0; j < N; ++j)
+        add_min_terms(h, n, as.sums + (j * nb + g) * 8, as.da + (j * nb + g) * 4, accm[j]);
     };
     std::int64_t g = 0;
     for (; g + 4 <= nb; g += 4) group(g, std::integral_constant<int, 4>{});
@@ -278,12 +269,12 @@ inline void matmul_q4k(const Matrix& w, const void* xq, std::int64_t batch, floa
   const std::int64_t nb = w.k / 256;
   const auto* x = static_cast<const unsigned char*>(xq);
   alignas(64) std::int16_t sums[kTile * kMaxBlocks * 8];
-  alignas(64) float da[kTile * kMaxBlocks * 2];
+  alignas(64) float da[kTile * kMaxBlocks * 4];
   const ActSums as{sums, da};
   const auto fill_sums = [&](const unsigned char* xb, std::int64_t nt) {
     for (std::int64_t j = 0; j < nt; ++j) {
       const auto* a = reinterpret_cast<const formats::BlockQ8_K*>(xb + static_cast<std::size_t>(j) * act_row);
-      for (std::int64_t ib = 0; ib < nb; ++ib) fill_act_sums(a[ib], sums + (j * nb + ib) * 8, da + (j * nb + ib) * 2);
+      for (std::int64_t ib = 0; ib < nb; ++ib) fill_act_sums(a[ib], sums + (j * nb + ib) * 8, da + (j * nb + ib) * 4);
     }
   };
   if (batch == 1) {  // matrix-vector: the activation reordered once for unpack_q4k_pairs
