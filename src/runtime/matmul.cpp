@@ -42,6 +42,22 @@ std::int64_t streaming_units(const kernels::Matrix& w, std::int64_t n_threads) {
   return std::min(std::max(units, n_threads), row_groups(w));
 }
 
+// Compute-bound (large-batch) products are cut into parts of about kComputeUnitRows rows of the
+// largest one (the same fraction of every product's rows), claimed at run time, so that a thread
+// the OS runs only part of the time (another program on its core) does that part of the work
+// instead of holding the other up: with a busy loop on the second core, gemma-2b pp128 at 2
+// threads 1.097x, llama3.2-1b pp256 1.075x; on an idle machine 1.008x and 1.013x
+// (docs/performance.md, "Session 13").
+constexpr std::int64_t kComputeUnitRows = 256;
+std::int64_t compute_units(std::span<const Product> products, std::int64_t n_threads) {
+  if (n_threads == 1) return 1;
+  std::int64_t rows = 0;
+  for (const Product& p : products) rows = std::max(rows, p.w->n_rows);
+  // A multiple of the thread count: of 3 equal parts for 2 threads one thread would do 2.
+  const std::int64_t per_thread = std::max<std::int64_t>((rows + kComputeUnitRows * n_threads - 1) / (kComputeUnitRows * n_threads), 1);
+  return per_thread * n_threads;
+}
+
 // The activation type w is multiplied with: F32 on the float path.
 kernels::DType input_type(const State& s, const kernels::Matrix& w) {
   return s.opt.matmul == MatmulPath::Float ? kernels::DType::F32 : kernels::activation_type(w.type);
@@ -72,8 +88,9 @@ void rows(State& s, const kernels::Matrix& w, const float* x, std::int64_t batch
 }
 
 // The products of one (already quantized) input.
-// - Batches above kMaxStreamingBatch (compute-bound): each thread the same share of every
-//   product's rows, then `then` on those rows.
+// - Batches above kMaxStreamingBatch (compute-bound): parts of every product's rows (part i of
+//   each, compute_units parts) balanced over the threads, and `then` on each part's rows of the
+//   last product by the thread that computed them.
 // - Streaming batches: the products' units one after another, balanced over the threads, so each
 //   thread reads one sequential run of weights (units that cycled through the products instead,
 //   the same share of each, read 6-10% slower on llama3-8b); then `then` over the last product's
@@ -86,15 +103,23 @@ void run_products(State& s, std::span<const Product> products, const float* x, s
   const Product& last = products.back();
   std::size_t bytes = 0;
   for (const Product& p : products) bytes += std::size_t(p.w->n_rows) * p.w->row_stride;
-  if (batch > kMaxStreamingBatch || (products.size() > 1 && bytes < kMinBalancedProducts)) {
-    s.pool.parallel_for(n_threads, [&](std::int64_t t, std::int64_t, int) {
-      for (const Product& p : products) {
-        const Rows r = part_rows(*p.w, t, n_threads);
-        if (r.first < r.last) rows(s, *p.w, x, batch, p.y, r.first, r.last);
-      }
-      const Rows r = part_rows(*last.w, t, n_threads);
-      if (then && r.first < r.last) then(ctx, r.first, r.last);
-    });
+  const auto by_parts = [&](std::int64_t t, std::int64_t n_parts) {
+    for (const Product& p : products) {
+      const Rows r = part_rows(*p.w, t, n_parts);
+      if (r.first < r.last) rows(s, *p.w, x, batch, p.y, r.first, r.last);
+    }
+    const Rows r = part_rows(*last.w, t, n_parts);
+    if (then && r.first < r.last) then(ctx, r.first, r.last);
+  };
+  if (batch > kMaxStreamingBatch) {
+    // Products under kMinBalancedProducts bytes keep one part per thread: in finer parts
+    // gemma-3-270m's (d_model 640) prefill ran slower, pp512 0.92-0.99x in four A/B runs.
+    const std::int64_t n_parts = bytes < kMinBalancedProducts ? n_threads : compute_units(products, n_threads);
+    s.pool.parallel_for_balanced(n_parts, [&](std::int64_t t, std::int64_t, int) { by_parts(t, n_parts); });
+    return;
+  }
+  if (products.size() > 1 && bytes < kMinBalancedProducts) {
+    s.pool.parallel_for(n_threads, [&](std::int64_t t, std::int64_t, int) { by_parts(t, n_threads); });
     return;
   }
   std::int64_t units = 0;
