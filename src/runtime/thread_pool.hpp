@@ -15,9 +15,10 @@
 // cores 17 (now 46); docs/performance.md, "A busy core". Only a unit already started must finish.
 //
 // parallel_for splits statically (one range per thread). parallel_for_balanced balances at run
-// time, for memory-bound work: two cores streaming equal shares of a matrix from DRAM finish ~5%
+// time: for memory-bound work, two cores streaming equal shares of a matrix from DRAM finish ~5%
 // of a job apart on average (llama3-8b decode, either thread last), and for that long one core
-// reads alone.
+// reads alone; for compute-bound work in parts of its own, a thread the OS runs only part of the
+// time does only part of the work (runtime/matmul.cpp).
 
 #include <atomic>
 #include <condition_variable>
