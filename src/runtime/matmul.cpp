@@ -54,8 +54,8 @@ std::int64_t compute_units(std::span<const Product> products, std::int64_t n_thr
   std::int64_t rows = 0;
   for (const Product& p : products) rows = std::max(rows, p.w->n_rows);
   // A multiple of the thread count: of 3 equal parts for 2 threads one thread would do 2.
-  const std::int64_t per_thread = std::max<std::int64_t>((rows + kComputeUnitRows * n_threads - 1) / (kComputeUnitRows * n_threads), 1);
-  return per_thread * n_threads;
+  const std::int64_t per_round = kComputeUnitRows * n_threads;
+  return std::max<std::int64_t>((rows + per_round - 1) / per_round, 1) * n_threads;
 }
 
 // The activation type w is multiplied with: F32 on the float path.
