@@ -47,10 +47,12 @@ std::int64_t streaming_units(const kernels::Matrix& w, std::int64_t n_threads) {
 // the OS runs only part of the time (another program on its core) does that part of the work
 // instead of holding the other up: with a busy loop on the second core, gemma-2b pp128 at 2
 // threads 1.097x, llama3.2-1b pp256 1.075x; on an idle machine 1.008x and 1.013x
-// (docs/performance.md, "Session 13").
+// (docs/performance.md, "Session 13"). Products under kMinBalancedProducts bytes keep one part
+// per thread: in finer parts gemma-3-270m's (d_model 640) prefill ran 0.92-0.99x in four A/B runs.
+// One thread takes the whole product in one call.
 constexpr std::int64_t kComputeUnitRows = 256;
-std::int64_t compute_units(std::span<const Product> products, std::int64_t n_threads) {
-  if (n_threads == 1) return 1;
+std::int64_t compute_units(std::span<const Product> products, std::size_t bytes, std::int64_t n_threads) {
+  if (n_threads == 1 || bytes < kMinBalancedProducts) return n_threads;
   std::int64_t rows = 0;
   for (const Product& p : products) rows = std::max(rows, p.w->n_rows);
   // A multiple of the thread count: of 3 equal parts for 2 threads one thread would do 2.
@@ -112,9 +114,7 @@ void run_products(State& s, std::span<const Product> products, const float* x, s
     if (then && r.first < r.last) then(ctx, r.first, r.last);
   };
   if (batch > kMaxStreamingBatch) {
-    // Products under kMinBalancedProducts bytes keep one part per thread: in finer parts
-    // gemma-3-270m's (d_model 640) prefill ran slower, pp512 0.92-0.99x in four A/B runs.
-    const std::int64_t n_parts = bytes < kMinBalancedProducts ? n_threads : compute_units(products, n_threads);
+    const std::int64_t n_parts = compute_units(products, bytes, n_threads);
     s.pool.parallel_for_balanced(n_parts, [&](std::int64_t t, std::int64_t, int) { by_parts(t, n_parts); });
     return;
   }
