@@ -3,6 +3,10 @@
 //  * ppP: P random valid token ids evaluated in one batch (split by n_batch = 512 as llama.cpp's
 //    n_ubatch would) on an empty context of n_ctx = P, logits for the last token only.
 //  * tgN: N single-token decode steps on an empty context of n_ctx = N.
+//  * -d D (llama-bench's --n-depth): each repetition first fills the context with D random tokens,
+//    untimed, so "tg128 @ d4096" is the speed of decoding at positions 4096..4223 of a long chat
+//    (attention then reads the KV cache of every earlier position; sliding-window layers only
+//    their window). n_ctx = D + P (or D + N).
 //  * one warm-up run per test (pp: the whole prompt; tg: one token) that is not timed, then -r
 //    repetitions, each on a fresh (reset) context; tokens/s per repetition = tokens / seconds;
 //    reported as mean ± sample stddev (n-1), like llama-bench.
@@ -110,7 +114,7 @@ class SublayerTimer : public TraceObserver {
 struct Result {
   std::string test;  // "pp512", "tg128"
   bool pp = true;
-  int n_tokens = 0, threads = 0;
+  int n_tokens = 0, threads = 0, depth = 0;
   std::vector<double> samples;  // tokens/s per repetition
   double mean = 0, sd = 0;
   std::vector<double> cpu_samples;  // tokens per CPU-second per repetition
@@ -139,45 +143,49 @@ std::vector<TokenId> random_tokens(std::mt19937& rng, int n, int n_vocab) {
   return t;
 }
 
-Result run_test(const Model& model, bool pp, int n, int threads, int reps, KvType kv, bool profile) {
+Result run_test(const Model& model, bool pp, int n, int depth, int threads, int reps, KvType kv, bool profile) {
   Result r;
   r.pp = pp;
   r.n_tokens = n;
+  r.depth = depth;
   r.threads = threads;
-  r.test = (pp ? "pp" : "tg") + std::to_string(n);
+  r.test = (pp ? "pp" : "tg") + std::to_string(n) + (depth > 0 ? " @ d" + std::to_string(depth) : "");
   SessionOptions so;
-  so.n_ctx = n;
+  so.n_ctx = depth + n;
   so.threads = threads;
   so.kv_type = kv;
-  so.n_batch = std::min(n, 512);
+  so.n_batch = std::min(std::max(n, depth), 512);
   Session session(model, so);
   std::mt19937 rng(1234);
   const int n_vocab = session.n_vocab();
   SublayerTimer timer;
+  // Returns {wall seconds, process CPU seconds} of the timed part.
   auto one_run = [&](bool warmup) {
     session.reset();
+    if (depth > 0) {  // untimed, and kept out of the profile
+      session.set_observer(nullptr);
+      session.prefill(random_tokens(rng, depth, n_vocab));
+      if (profile && !warmup) session.set_observer(&timer);
+    }
+    const auto tokens = random_tokens(rng, pp || !warmup ? n : 1, n_vocab);
+    const double c0 = process_cpu_seconds();
+    const auto t0 = Clock::now();
     if (pp) {
-      const auto tokens = random_tokens(rng, n, n_vocab);
-      const auto t0 = Clock::now();
       timer.begin();
       session.prefill(tokens);
-      return std::chrono::duration<double>(Clock::now() - t0).count();
+    } else {
+      for (TokenId t : tokens) {
+        timer.begin();
+        session.decode(t);
+      }
     }
-    const auto tokens = random_tokens(rng, warmup ? 1 : n, n_vocab);
-    const auto t0 = Clock::now();
-    for (TokenId t : tokens) {
-      timer.begin();
-      session.decode(t);
-    }
-    return std::chrono::duration<double>(Clock::now() - t0).count();
+    return std::pair{std::chrono::duration<double>(Clock::now() - t0).count(), process_cpu_seconds() - c0};
   };
   one_run(true);
   if (profile) session.set_observer(&timer);
   double total = 0;
   for (int i = 0; i < reps; ++i) {
-    const double c0 = process_cpu_seconds();
-    const double s = one_run(false);
-    const double cpu = process_cpu_seconds() - c0;
+    const auto [s, cpu] = one_run(false);
     total += s;
     r.samples.push_back(double(n) / s);
     r.cpu_samples.push_back(cpu > 0 ? double(n) / cpu : 0.0);
@@ -258,13 +266,13 @@ std::string markdown(const Bench& b) {
 
 std::string csv(const Bench& b) {
   std::string out =
-      "model,model_type,model_bytes,params,threads,kv_type,test,n_prompt,n_gen,reps,avg_ts,stddev_ts,"
+      "model,model_type,model_bytes,params,threads,kv_type,test,n_prompt,n_gen,n_depth,reps,avg_ts,stddev_ts,"
       "cpu_avg_ts,weight_bytes_per_token,gbps,memory_gbps,peak_rss_mib,mapped_resident_bytes,mapped_huge_bytes\n";
   for (const auto& r : b.results) {
     out += file_name(b.model_path) + "," + b.model_type + "," + std::to_string(b.model_bytes) + "," +
            std::to_string(b.params) + "," + std::to_string(r.threads) + "," + b.kv_type + "," + r.test + "," +
            std::to_string(r.pp ? r.n_tokens : 0) + "," + std::to_string(r.pp ? 0 : r.n_tokens) + "," +
-           std::to_string(b.reps) + "," + fmt("%.4f", r.mean) + "," + fmt("%.4f", r.sd) + "," +
+           std::to_string(r.depth) + "," + std::to_string(b.reps) + "," + fmt("%.4f", r.mean) + "," + fmt("%.4f", r.sd) + "," +
            fmt("%.4f", r.cpu_mean) + "," + std::to_string(r.pp ? 0 : b.weight_bytes_per_token) + "," + fmt("%.4f", gbps(b, r)) + "," +
            fmt("%.4f", r.memory_gbps) + "," + fmt("%.1f", r.peak_rss_mib) + "," + std::to_string(r.mapped.resident) + "," +
            std::to_string(r.mapped.huge) + "\n";
@@ -300,6 +308,8 @@ std::string json(const Bench& b) {
     j.value(r.pp ? "pp" : "tg");
     j.key("n_tokens");
     j.value(r.n_tokens);
+    j.key("n_depth");
+    j.value(r.depth);
     j.key("threads");
     j.value(r.threads);
     j.key("avg_ts");
@@ -352,6 +362,8 @@ int cmd_bench(const Args& args) {
   p.option({"-m", "--model"}, true, "GGUF model file (required)");
   p.option({"-p", "--n-prompt"}, true, "prompt lengths to test, comma-separated (default 512; 0 = no pp test)");
   p.option({"-n", "--n-gen"}, true, "generation lengths to test, comma-separated (default 128; 0 = no tg test)");
+  p.option({"-d", "--n-depth"}, true,
+           "tokens already in the context before each test, comma-separated (default 0)");
   p.option({"-t", "--threads"}, true, "thread counts, comma-separated (default: all cores)");
   p.option({"-r", "--repetitions"}, true, "timed repetitions per test (default 3)");
   p.option({"-o", "--output"}, true, "output format: md (default), csv or json");
@@ -370,6 +382,7 @@ int cmd_bench(const Args& args) {
   if (!model_path) throw Error(Error::Kind::Argument, "-m MODEL is required");
   const auto n_prompt = int_list(p.get_or("--n-prompt", "512"), "-p", 0);
   const auto n_gen = int_list(p.get_or("--n-gen", "128"), "-n", 0);
+  const auto n_depth = int_list(p.get_or("--n-depth", "0"), "-d", 0);
   const int hw = int(std::max(1u, std::thread::hardware_concurrency()));
   const auto threads = int_list(p.get_or("--threads", std::to_string(hw)), "-t", 1);
   const std::int64_t reps = p.get_int("--repetitions", 3);
@@ -386,12 +399,14 @@ int cmd_bench(const Args& args) {
   LoadOptions lo;
   lo.use_mmap = !p.has("--no-mmap");
   const Model model = Model::load(*model_path, lo);
-  for (int v : n_prompt)
-    if (v > model.hparams().n_ctx_train)
-      throw Error(Error::Kind::Argument, "-p " + std::to_string(v) + " exceeds the model's context length");
-  for (int v : n_gen)
-    if (v > model.hparams().n_ctx_train)
-      throw Error(Error::Kind::Argument, "-n " + std::to_string(v) + " exceeds the model's context length");
+  const int max_depth = *std::max_element(n_depth.begin(), n_depth.end());
+  for (const auto* list : {&n_prompt, &n_gen})
+    for (int v : *list)
+      if (std::int64_t(v) + max_depth > model.hparams().n_ctx_train)
+        throw Error(Error::Kind::Argument, std::string(list == &n_prompt ? "-p " : "-n ") + std::to_string(v) +
+                                               (max_depth > 0 ? " at depth " + std::to_string(max_depth) : "") +
+                                               " exceeds the model's context length (" +
+                                               std::to_string(model.hparams().n_ctx_train) + ")");
 
   Bench b;
   b.model_path = *model_path;
@@ -402,12 +417,13 @@ int cmd_bench(const Args& args) {
   b.weight_bytes_per_token = model::make_card(model.file()).weight_bytes_per_token;
   b.kv_type = kv == KvType::F16 ? "f16" : "f32";
   b.reps = int(reps);
-  for (int t : threads) {
-    for (int n : n_prompt)
-      if (n > 0) b.results.push_back(run_test(model, true, n, t, int(reps), kv, p.has("--profile")));
-    for (int n : n_gen)
-      if (n > 0) b.results.push_back(run_test(model, false, n, t, int(reps), kv, p.has("--profile")));
-  }
+  for (int t : threads)
+    for (int d : n_depth) {
+      for (int n : n_prompt)
+        if (n > 0) b.results.push_back(run_test(model, true, n, d, t, int(reps), kv, p.has("--profile")));
+      for (int n : n_gen)
+        if (n > 0) b.results.push_back(run_test(model, false, n, d, t, int(reps), kv, p.has("--profile")));
+    }
   const std::string text = output == "md" ? markdown(b) : output == "csv" ? csv(b) : json(b);
   std::fwrite(text.data(), 1, text.size(), stdout);
   return 0;
