@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
   slm::bench::register_baseline_benchmarks();
   slm::bench::register_slm_benchmarks();
   slm::bench::register_eigen_benchmarks();
+  slm::bench::register_attention_benchmarks();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -39,5 +39,6 @@ const std::vector<float>& cached_dequantized(kernels::DType type, const Shape& s
 void register_slm_benchmarks();
 void register_baseline_benchmarks();
 void register_eigen_benchmarks();
+void register_attention_benchmarks();
 
 }  // namespace slm::bench
