@@ -14,8 +14,6 @@ void attention(State& s, std::int64_t il, std::int64_t n, std::int64_t pos0) {
   const std::int64_t group = s.hp.n_head / n_kv_head;
   const std::int64_t q_dim = s.hp.n_head * hd;
   const std::size_t scratch_stride = s.scores.size() / std::size_t(s.pool.size());
-  const auto* keys = static_cast<const std::uint8_t*>(s.kv.keys(il));
-  const auto* values = static_cast<const std::uint8_t*>(s.kv.values(il));
   // The layer's window, recovered from what the last token sees: if its keys start after
   // position 0 they are exactly the window; otherwise no token of this batch is window-limited.
   const std::int64_t last = pos0 + n - 1;
@@ -38,8 +36,8 @@ void attention(State& s, std::int64_t il, std::int64_t n, std::int64_t pos0) {
       a.n_tok = nt;
       a.n_q = group;
       a.head_dim = hd;
-      a.k = keys + std::size_t(g) * s.kv.head_bytes();
-      a.v = values + std::size_t(g) * s.kv.head_bytes();
+      a.k = s.kv.keys(il, g);
+      a.v = s.kv.values(il, g);
       a.kv_type = s.kv.type();
       a.kv_row_stride = s.kv.row_bytes();
       a.pos0 = pos0 + t0;

@@ -7,14 +7,14 @@ namespace slm::runtime {
 
 KvCache::KvCache(const HParams& hp, std::int64_t n_ctx, std::int64_t n_batch, kernels::DType type)
     : type_(type),
-      n_elems_(hp.n_head_kv * hp.head_dim),
-      row_bytes_(kernels::row_bytes(type, n_elems_)),
-      head_bytes_(kernels::row_bytes(type, hp.head_dim)) {
+      n_head_kv_(hp.n_head_kv),
+      head_dim_(hp.head_dim),
+      row_bytes_(kernels::row_bytes(type, hp.head_dim)) {
   layers_.reserve(std::size_t(hp.n_layer));
   for (std::int64_t il = 0; il < hp.n_layer; ++il) {
     const bool local = hp.layer_is_local[std::size_t(il)] && hp.sliding_window > 0;
     const std::int64_t rows = local ? std::min(n_ctx, hp.sliding_window + n_batch - 1) : n_ctx;
-    const std::size_t bytes = std::size_t(rows) * row_bytes_;
+    const std::size_t bytes = std::size_t(n_head_kv_) * std::size_t(rows) * row_bytes_;
     layers_.push_back(Layer{util::Pages(bytes), util::Pages(bytes), rows, local ? hp.sliding_window : 0});
     max_rows_ = std::max(max_rows_, rows);
   }
@@ -22,13 +22,17 @@ KvCache::KvCache(const HParams& hp, std::int64_t n_ctx, std::int64_t n_batch, ke
 
 void KvCache::store(std::int64_t il, std::int64_t pos, const float* k, const float* v) {
   Layer& l = layers_[std::size_t(il)];
-  const std::size_t off = std::size_t(pos % l.rows) * row_bytes_;
-  if (type_ == kernels::DType::F32) {
-    std::memcpy(l.k.data() + off, k, row_bytes_);
-    std::memcpy(l.v.data() + off, v, row_bytes_);
-  } else {
-    kernels::quantize_row(type_, k, l.k.data() + off, n_elems_);
-    kernels::quantize_row(type_, v, l.v.data() + off, n_elems_);
+  for (std::int64_t g = 0; g < n_head_kv_; ++g) {
+    const std::size_t off = (std::size_t(g) * std::size_t(l.rows) + std::size_t(pos % l.rows)) * row_bytes_;
+    const float* kg = k + g * head_dim_;
+    const float* vg = v + g * head_dim_;
+    if (type_ == kernels::DType::F32) {
+      std::memcpy(l.k.data() + off, kg, row_bytes_);
+      std::memcpy(l.v.data() + off, vg, row_bytes_);
+    } else {
+      kernels::quantize_row(type_, kg, l.k.data() + off, head_dim_);
+      kernels::quantize_row(type_, vg, l.v.data() + off, head_dim_);
+    }
   }
 }
 

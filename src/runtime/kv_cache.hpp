@@ -1,9 +1,12 @@
 #pragma once
 // Per-layer key/value cache of one session.
 //
-// Layer layout: `rows` cache rows, each [n_head_kv][head_dim] elements of F32 or F16, so one
-// KV head's keys are rows of head_dim elements `row_bytes` apart (what kernels::attention
-// reads). Position p lives in row p % rows:
+// Layer layout: [n_head_kv][rows][head_dim] elements of F32 or F16: one KV head's keys are
+// contiguous rows of head_dim elements (what kernels::attention_block reads), so attending
+// streams through memory. (Rows of [n_head_kv][head_dim], the order the projections produce,
+// made each head read 128 of every 1024 bytes on Llama 3.2 1B, which the hardware prefetchers
+// did not follow: decode at 4096 tokens of context ran at 0.75x llama.cpp; docs/performance.md.)
+// Position p lives in row p % rows:
 //  - global layers: rows = n_ctx, so the modulo never wraps;
 //  - sliding-window layers (window W): a ring of rows = min(n_ctx, W + n_batch - 1). A batch
 //    writes all its keys before attending, and its first query still needs the W - 1 keys
@@ -33,25 +36,29 @@ class KvCache {
   // Keys visible to a query at position pos (causal; windowed on sliding-window layers).
   KvSpan visible(std::int64_t il, std::int64_t pos) const;
 
-  const void* keys(std::int64_t il) const { return layers_[std::size_t(il)].k.data(); }
-  const void* values(std::int64_t il) const { return layers_[std::size_t(il)].v.data(); }
-  std::size_t row_bytes() const { return row_bytes_; }       // bytes between cache rows
-  std::size_t head_bytes() const { return head_bytes_; }     // bytes between KV heads in a row
+  // Rows of KV head g in layer il (row_bytes() apart).
+  const void* keys(std::int64_t il, std::int64_t g) const { return head(layers_[std::size_t(il)].k, il, g); }
+  const void* values(std::int64_t il, std::int64_t g) const { return head(layers_[std::size_t(il)].v, il, g); }
+  std::size_t row_bytes() const { return row_bytes_; }       // bytes of one head's row
   kernels::DType type() const { return type_; }
   std::int64_t max_rows() const { return max_rows_; }        // largest ring over layers
   std::size_t bytes() const;                                 // total allocation
 
  private:
   struct Layer {
-    // [rows][n_head_kv][head_dim] of type_, resident only where written: a session sized for a
+    // [n_head_kv][rows][head_dim] of type_, resident only where written: a session sized for a
     // long context costs memory as its tokens arrive, not up front.
     util::Pages k, v;
     std::int64_t rows = 0;
     std::int64_t window = 0;  // 0: global
   };
+  const std::uint8_t* head(const util::Pages& p, std::int64_t il, std::int64_t g) const {
+    return p.data() + std::size_t(g) * std::size_t(layers_[std::size_t(il)].rows) * row_bytes_;
+  }
+
   kernels::DType type_;
-  std::int64_t n_elems_;  // n_head_kv * head_dim
-  std::size_t row_bytes_, head_bytes_;
+  std::int64_t n_head_kv_, head_dim_;
+  std::size_t row_bytes_;
   std::int64_t max_rows_ = 0;
   std::vector<Layer> layers_;
 };

@@ -19,7 +19,6 @@ void notify_attention(State& s, std::int64_t il, std::int64_t n, std::int64_t po
   if (!obs.wants_attention()) return;
   const HParams& hp = s.hp;
   const std::int64_t hd = hp.head_dim, group = hp.n_head / hp.n_head_kv, q_dim = hp.n_head * hd;
-  const auto* keys = static_cast<const std::uint8_t*>(s.kv.keys(il));
   std::vector<float> k;      // [n_kv][hd] keys of one KV head, dequantized
   std::vector<float> probs;  // [n_kv]
   for (std::int64_t i = 0; i < n; ++i) {
@@ -28,10 +27,10 @@ void notify_attention(State& s, std::int64_t il, std::int64_t n, std::int64_t po
     k.resize(std::size_t(span.n_kv * hd));
     probs.resize(std::size_t(span.n_kv));
     for (std::int64_t g = 0; g < hp.n_head_kv; ++g) {
+      const auto* keys = static_cast<const std::uint8_t*>(s.kv.keys(il, g));
       for (std::int64_t j = 0; j < span.n_kv; ++j) {
         const std::int64_t row = (span.first + j) % span.ring;
-        kernels::dequantize_row(s.kv.type(), keys + std::size_t(row) * s.kv.row_bytes() + std::size_t(g) * s.kv.head_bytes(),
-                                k.data() + j * hd, hd);
+        kernels::dequantize_row(s.kv.type(), keys + std::size_t(row) * s.kv.row_bytes(), k.data() + j * hd, hd);
       }
       for (std::int64_t h = g * group; h < (g + 1) * group; ++h) {
         const float* q = s.q.data() + i * q_dim + h * hd;
