@@ -81,10 +81,11 @@ struct AttentionBlockArgs {
 
 // Scratch floats attention_block needs when the block's keys span at most max_keys positions:
 // one token's scores (the scalar reference), plus per query row the scores of a 32-key chunk
-// and a running max and sum (the SIMD levels' online softmax), plus 32 staged key rows.
+// (48 floats: a key tile may overhang it) and a running max and sum (the SIMD levels' online
+// softmax), plus 32 staged key rows.
 inline std::size_t attention_block_scratch(std::int64_t n_tok, std::int64_t n_q, std::int64_t head_dim,
                                            std::int64_t max_keys) noexcept {
-  return std::size_t(n_q * max_keys + n_tok * n_q * 34 + 32 * head_dim);
+  return std::size_t(n_q * max_keys + n_tok * n_q * 50 + 32 * head_dim);
 }
 
 struct KernelTable {

@@ -59,6 +59,18 @@ struct Vec8 {
   static T bcast(const float* p) noexcept { return _mm256_broadcast_ss(p); }
   static T fma(T a, T b, T c) noexcept { return _mm256_fmadd_ps(a, b, c); }
   static float sum(T v) noexcept { return hsum8_a(v); }
+  static T load_f16(const void* p) noexcept { return _mm256_cvtph_ps(_mm_loadu_si128(static_cast<const __m128i*>(p))); }
+  // Lane i of the result = the sum of v[i]'s lanes: 8 horizontal sums in 14 shuffles and adds.
+  static T reduce(const T* v) noexcept {
+    T x[4], y[2];
+    for (int i = 0; i < 4; ++i)
+      x[i] = _mm256_add_ps(_mm256_unpacklo_ps(v[2 * i], v[2 * i + 1]), _mm256_unpackhi_ps(v[2 * i], v[2 * i + 1]));
+    for (int i = 0; i < 2; ++i) {
+      const __m256d a = _mm256_castps_pd(x[2 * i]), b = _mm256_castps_pd(x[2 * i + 1]);
+      y[i] = _mm256_add_ps(_mm256_castpd_ps(_mm256_unpacklo_pd(a, b)), _mm256_castpd_ps(_mm256_unpackhi_pd(a, b)));
+    }
+    return _mm256_add_ps(_mm256_permute2f128_ps(y[0], y[1], 0x20), _mm256_permute2f128_ps(y[0], y[1], 0x31));
+  }
 };
 #ifdef __AVX512F__
 struct Vec16 {
@@ -76,6 +88,21 @@ struct Vec16 {
   static float sum(T v) noexcept {
     const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
     return hsum8_a(_mm256_add_ps(_mm512_castps512_ps256(v), hi));
+  }
+  static T load_f16(const void* p) noexcept { return _mm512_cvtph_ps(_mm256_loadu_si256(static_cast<const __m256i*>(p))); }
+  // Lane i of the result = the sum of v[i]'s lanes: 16 horizontal sums in 45 shuffles and adds
+  // (pairs within 128-bit lanes, then 64-bit pairs, then 128-bit lanes twice).
+  static T reduce(const T* v) noexcept {
+    T x[8], y[4], z[2];
+    for (int i = 0; i < 8; ++i)
+      x[i] = _mm512_add_ps(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]), _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]));
+    for (int i = 0; i < 4; ++i) {
+      const __m512d a = _mm512_castps_pd(x[2 * i]), b = _mm512_castps_pd(x[2 * i + 1]);
+      y[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)), _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
+    }
+    for (int i = 0; i < 2; ++i)
+      z[i] = _mm512_add_ps(_mm512_shuffle_f32x4(y[2 * i], y[2 * i + 1], 0x88), _mm512_shuffle_f32x4(y[2 * i], y[2 * i + 1], 0xDD));
+    return _mm512_add_ps(_mm512_shuffle_f32x4(z[0], z[1], 0x88), _mm512_shuffle_f32x4(z[0], z[1], 0xDD));
   }
 };
 #endif
@@ -297,6 +324,144 @@ void attention_block_with(const AttentionBlockArgs& a) {
   for (std::int64_t r = 0; r < n_rows; ++r) scale<Tr>(out_row(r), 1.0f / run_sum[r], d, out_row(r));
 }
 
+
+// ---- Decode: one query token, so every row (the n_q heads of the KV head) sees the same keys.
+// Nothing is staged: K and V rows are read (and F16 converted) straight from the cache, each
+// once per tile of up to 4 rows. Scores come from tiles of NR rows x NK keys (NR * NK = one
+// vector's lanes: 4 x 4 on 16 lanes) whose dot products are reduced together (V::reduce), not
+// one horizontal sum each, which is what made this kernel compute-bound on short heads.
+
+template <class V, bool F16>
+[[gnu::always_inline]] inline typename V::T load_row(const unsigned char* row, std::int64_t i) noexcept {
+  if constexpr (F16) return V::load_f16(row + 2 * i);
+  else return V::load(reinterpret_cast<const float*>(row) + i);
+}
+
+// s[r][j + k] = scale * q[r] . key[k] for r < NR, k < V::kLanes / NR.
+template <class V, bool F16, int NR>
+[[gnu::always_inline]] inline void qk_reduced_tile(const float* const* q, const unsigned char* const* key, std::int64_t d,
+                                                   float scale, float* const* s, std::int64_t j) noexcept {
+  constexpr int NK = V::kLanes / NR;
+  typename V::T acc[NR * NK];
+  for (auto& x : acc) x = V::zero();
+  for (std::int64_t i = 0; i < d; i += V::kLanes) {
+    typename V::T kv[NK];
+    for (int k = 0; k < NK; ++k) kv[k] = load_row<V, F16>(key[k], i);
+    for (int r = 0; r < NR; ++r) {
+      const typename V::T qv = V::load(q[r] + i);
+      for (int k = 0; k < NK; ++k) acc[r * NK + k] = V::fma(qv, kv[k], acc[r * NK + k]);
+    }
+  }
+  alignas(64) float t[V::kLanes];
+  V::store(t, V::reduce(acc));
+  for (int r = 0; r < NR; ++r)
+    for (int k = 0; k < NK; ++k) s[r][j + k] = scale * t[r * NK + k];
+}
+
+// out[r][col + w c ...] += sum_{j < nj} p[r][j] * val[j][col + w c ...]  (r < NR, c < NC, w lanes).
+template <class V, bool F16, int NR, int NC>
+[[gnu::always_inline]] inline void pv_cache_tile(const float* const* p, const unsigned char* const* val, std::int64_t nj,
+                                                 float* const* out, std::int64_t col) noexcept {
+  constexpr int w = V::kLanes;
+  typename V::T acc[NR][NC];
+  for (int r = 0; r < NR; ++r)
+    for (int c = 0; c < NC; ++c) acc[r][c] = V::load(out[r] + col + w * c);
+  for (std::int64_t j = 0; j < nj; ++j) {
+    typename V::T vv[NC];
+    for (int c = 0; c < NC; ++c) vv[c] = load_row<V, F16>(val[j], col + w * c);
+    for (int r = 0; r < NR; ++r) {
+      const typename V::T pr = V::bcast(p[r] + j);
+      for (int c = 0; c < NC; ++c) acc[r][c] = V::fma(pr, vv[c], acc[r][c]);
+    }
+  }
+  for (int r = 0; r < NR; ++r)
+    for (int c = 0; c < NC; ++c) V::store(out[r] + col + w * c, acc[r][c]);
+}
+
+template <class V, bool F16, int NR>
+inline void pv_cache_rows(const float* const* p, const unsigned char* const* val, std::int64_t nj, float* const* out,
+                          std::int64_t d) noexcept {
+  constexpr int w = V::kLanes;
+  std::int64_t col = 0;
+  for (; col + w * V::kColTile <= d; col += w * V::kColTile) pv_cache_tile<V, F16, NR, V::kColTile>(p, val, nj, out, col);
+  switch ((d - col) / w) {  // the column tile's tail (kColTile <= 4)
+    case 3: pv_cache_tile<V, F16, NR, 3>(p, val, nj, out, col); break;
+    case 2: pv_cache_tile<V, F16, NR, 2>(p, val, nj, out, col); break;
+    case 1: pv_cache_tile<V, F16, NR, 1>(p, val, nj, out, col); break;
+    default: break;
+  }
+}
+
+template <class V, bool F16, int NR>
+inline void qk_decode_rows(const float* const* q, const unsigned char* const* key, std::int64_t nk, std::int64_t d,
+                           float scale, float* const* s) noexcept {
+  constexpr int NK = V::kLanes / NR;
+  for (std::int64_t j = 0; j < nk; j += NK) qk_reduced_tile<V, F16, NR>(q, key + j, d, scale, s, j);
+}
+
+template <class Tr, class V, bool F16>
+void attention_decode_with(const AttentionBlockArgs& a) {
+  const std::int64_t lo = a.window > 0 ? std::max<std::int64_t>(0, a.pos0 - a.window + 1) : 0;
+  const std::int64_t span = a.pos0 + 1 - lo, d = a.head_dim, n_q = a.n_q;
+  float* const scores = a.scratch;                  // [n_q][kKvChunk + 16] scores of one chunk
+  constexpr std::int64_t lds = kKvChunk + 16;       // room for a key tile's overhang
+  float* const run_max = scores + n_q * lds;
+  float* const run_sum = run_max + n_q;
+  const auto* kbase = static_cast<const unsigned char*>(a.k);
+  const auto* vbase = static_cast<const unsigned char*>(a.v);
+  // Cache rows of the chunk's keys, padded to whole key tiles with the last one (whose extra
+  // scores land in the overhang and are never read).
+  const unsigned char* krows[kKvChunk + 16];
+  const unsigned char* vrows[kKvChunk + 16];
+  for (std::int64_t r = 0; r < n_q; ++r) {
+    run_max[r] = -INFINITY;
+    run_sum[r] = 0.0f;
+    float* o = a.out + r * d;
+    for (std::int64_t i = 0; i < d; i += 8) _mm256_storeu_ps(o + i, _mm256_setzero_ps());
+  }
+  for (std::int64_t c0 = 0; c0 < span; c0 += kKvChunk) {
+    const std::int64_t nc = std::min(kKvChunk, span - c0);
+    std::int64_t row = (lo + c0) % a.ring;
+    for (std::int64_t j = 0; j < kKvChunk + 16; ++j) {
+      krows[j] = kbase + std::size_t(row) * a.kv_row_stride;
+      vrows[j] = vbase + std::size_t(row) * a.kv_row_stride;
+      if (j + 1 < nc) row = row + 1 == a.ring ? 0 : row + 1;
+    }
+    // Row tiles of 4, 2 or 1 rows; a tile of 3 runs as 4 with its first row repeated, which
+    // computes, and writes to that row's scores and output, the very same values twice.
+    for (std::int64_t r0 = 0; r0 < n_q; r0 += 4) {
+      const std::int64_t nr = std::min<std::int64_t>(4, n_q - r0);
+      const float* q[4];
+      float* o[4];
+      float* s[4];
+      for (std::int64_t r = 0; r < 4; ++r) {
+        const std::int64_t rr = r0 + (r < nr ? r : 0);
+        q[r] = a.q + rr * d;
+        o[r] = a.out + rr * d;
+        s[r] = scores + rr * lds;
+      }
+      const float* const* p = s;
+      if (nr >= 3) qk_decode_rows<V, F16, 4>(q, krows, nc, d, a.scale, s);
+      else if (nr == 2) qk_decode_rows<V, F16, 2>(q, krows, nc, d, a.scale, s);
+      else qk_decode_rows<V, F16, 1>(q, krows, nc, d, a.scale, s);
+      for (std::int64_t r = r0; r < r0 + nr; ++r) {
+        const float alpha = online_softmax_chunk<Tr>(scores + r * lds, nc, a.softcap, run_max[r], run_sum[r]);
+        if (alpha != 1.0f) scale<Tr>(a.out + r * d, alpha, d, a.out + r * d);
+      }
+      if (nr >= 3) pv_cache_rows<V, F16, 4>(p, vrows, nc, o, d);
+      else if (nr == 2) pv_cache_rows<V, F16, 2>(p, vrows, nc, o, d);
+      else pv_cache_rows<V, F16, 1>(p, vrows, nc, o, d);
+    }
+  }
+  for (std::int64_t r = 0; r < n_q; ++r) scale<Tr>(a.out + r * d, 1.0f / run_sum[r], d, a.out + r * d);
+}
+
+template <class Tr, class V>
+void attention_one_token(const AttentionBlockArgs& a) {
+  if (a.kv_type == DType::F16) return attention_decode_with<Tr, V, true>(a);
+  attention_decode_with<Tr, V, false>(a);
+}
+
 template <class Tr>
 void attention_block(const AttentionBlockArgs& a) {
   const std::int64_t lo = a.window > 0 ? std::max<std::int64_t>(0, a.pos0 - a.window + 1) : 0;
@@ -305,8 +470,10 @@ void attention_block(const AttentionBlockArgs& a) {
                   a.ring >= a.pos0 + a.n_tok - lo;
   if (!ok) return ref::attention_block(a);
 #ifdef __AVX512F__
-  if (FloatBatch<Tr>::size == 16 && a.head_dim % 16 == 0) return attention_block_with<Tr, Vec16>(a);
+  if (FloatBatch<Tr>::size == 16 && a.head_dim % 16 == 0)
+    return a.n_tok == 1 ? attention_one_token<Tr, Vec16>(a) : attention_block_with<Tr, Vec16>(a);
 #endif
+  if (a.n_tok == 1) return attention_one_token<Tr, Vec8>(a);
   attention_block_with<Tr, Vec8>(a);
 }
 

@@ -77,6 +77,39 @@ void reference_block(const Case& c, const Cache& cache, DType kv_type, const flo
 class SimdAttentionBlock : public testing::TestWithParam<Isa> {
  protected:
   const KernelTable& simd() const { return kernels_for(GetParam()); }
+
+  // The block kernel against the reference on case c, for broad and peaked weights (q magnitude
+  // 1 and 6: the online softmax's running max then changes often) and both cache types.
+  void check(const Case& c) {
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    for (float qmag : {1.0f, 6.0f})
+      for (DType kv_type : {DType::F32, DType::F16}) {
+        const Cache cache = random_cache(kv_type, c.ring, c.head_dim, rng_);
+        const std::int64_t row_len = c.n_q * c.head_dim, stride = row_len + 8;  // padded token rows
+        std::vector<float> q(static_cast<std::size_t>(c.n_tok * stride));
+        for (auto& x : q) x = qmag * nd(rng_);
+        const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+        const float kCanary = 12345.0f;
+        std::vector<float> want(q.size(), kCanary), got(q.size(), kCanary);
+        reference_block(c, cache, kv_type, q.data(), stride, scale, want.data());
+        const std::int64_t lo = c.window > 0 ? std::max<std::int64_t>(0, c.pos0 - c.window + 1) : 0;
+        std::vector<float> s2(attention_block_scratch(c.n_tok, c.n_q, c.head_dim, c.pos0 + c.n_tok - lo));
+        AttentionBlockArgs b{q.data(), stride, c.n_tok, c.n_q, c.head_dim, cache.k.data(), cache.v.data(), kv_type,
+                             cache.stride, c.pos0, c.window, c.ring, scale, c.softcap, got.data(), stride, s2.data()};
+        simd().attention_block(b);
+        for (std::size_t i = 0; i < q.size(); ++i) {
+          if (std::int64_t(i) % stride >= row_len) {
+            ASSERT_EQ(got[i], kCanary) << "wrote outside the output rows at " << i;
+            continue;
+          }
+          ASSERT_NEAR(got[i], want[i], 2e-5f * cache.vmax)
+              << "q x" << qmag << " kv " << dtype_name(kv_type) << " n_tok " << c.n_tok << " n_q " << c.n_q
+              << " dim " << c.head_dim << " pos0 " << c.pos0 << " window " << c.window << " at token "
+              << std::int64_t(i) / stride << " elem " << std::int64_t(i) % stride;
+        }
+      }
+  }
+
   std::mt19937 rng_{11};
 };
 
@@ -95,38 +128,24 @@ TEST_P(SimdAttentionBlock, MatchesSingleQueryReferencePerToken) {
       {5, 2, 96, 70, 0, 128, 0.f},      // 16-lane column tiles: 4 + a tail of 2 vectors
       {4, 3, 112, 33, 8, 11, 30.f},     // 4 + a tail of 3 vectors; window 8, ring of 11
   };
-  std::normal_distribution<float> nd(0.0f, 1.0f);
-  // q magnitude 1: broad weights; 6: peaked ones, whose running max (the online softmax's
-  // rescaling) changes often.
-  for (float qmag : {1.0f, 6.0f})
-  for (DType kv_type : {DType::F32, DType::F16}) {
-    for (const Case& c : cases) {
-      const Cache cache = random_cache(kv_type, c.ring, c.head_dim, rng_);
-      const std::int64_t row_len = c.n_q * c.head_dim, stride = row_len + 8;  // padded token rows
-      std::vector<float> q(static_cast<std::size_t>(c.n_tok * stride));
-      for (auto& x : q) x = qmag * nd(rng_);
-      const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-      const float kCanary = 12345.0f;
-      std::vector<float> want(q.size(), kCanary), got(q.size(), kCanary);
-      reference_block(c, cache, kv_type, q.data(), stride, scale, want.data());
-      const std::int64_t lo = c.window > 0 ? std::max<std::int64_t>(0, c.pos0 - c.window + 1) : 0;
-      std::vector<float> s2(attention_block_scratch(c.n_tok, c.n_q, c.head_dim, c.pos0 + c.n_tok - lo));
-      AttentionBlockArgs b{q.data(), stride, c.n_tok, c.n_q, c.head_dim, cache.k.data(), cache.v.data(), kv_type,
-                           cache.stride, c.pos0, c.window, c.ring, scale, c.softcap, got.data(), stride, s2.data()};
-      simd().attention_block(b);
-      for (std::size_t i = 0; i < q.size(); ++i) {
-        if (std::int64_t(i) % stride >= row_len) {
-          ASSERT_EQ(got[i], kCanary) << "wrote outside the output rows at " << i;
-          continue;
-        }
-        ASSERT_NEAR(got[i], want[i], 2e-5f * cache.vmax)
-            << "q x" << qmag << " kv " << dtype_name(kv_type) << " n_tok " << c.n_tok << " n_q " << c.n_q
-            << " dim " << c.head_dim
-            << " pos0 " << c.pos0 << " window " << c.window << " at token " << std::int64_t(i) / stride << " elem "
-            << std::int64_t(i) % stride;
-      }
-    }
-  }
+  for (const Case& c : cases) check(c);
+}
+
+// One token (decode) has its own path: row tiles of 4, 2, 1 and 3-as-4 rows, key tiles whose
+// last one overhangs the chunk, keys read straight from the cache.
+TEST_P(SimdAttentionBlock, DecodeMatchesSingleQueryReference) {
+  const Case cases[] = {
+      {1, 4, 64, 4095, 0, 4096, 0.f},    // Llama 3.2 1B at 4096 keys (128 chunks)
+      {1, 7, 64, 700, 0, 1024, 0.f},     // Qwen2 0.5B: row tiles of 4 and 3
+      {1, 8, 256, 40, 0, 64, 30.f},      // Gemma 2B (MQA, 8 heads), soft-capped; 41 keys
+      {1, 4, 256, 900, 512, 512, 0.f},   // Gemma 3 local layer: window 512 in a ring that wraps
+      {1, 3, 128, 17, 0, 18, 0.f},       // SmolLM2: 3 heads per KV head, one partial key tile
+      {1, 2, 80, 33, 5, 9, 50.f},        // 2 rows, 8-column tail, tiny window and ring
+      {1, 1, 24, 2, 0, 3, 0.f},          // 1 row, 3 keys, head_dim 24
+      {1, 5, 136, 100, 0, 101, 0.f},     // 4 + 1 rows, 16-column tail, exact ring
+      {1, 6, 48, 64, 0, 65, 0.f},        // 4 + 2 rows; two whole chunks and one key
+  };
+  for (const Case& c : cases) check(c);
 }
 
 // A key a row may not see has weight 0, but its V row must not be read into that row either:
