@@ -1,21 +1,23 @@
 #pragma once
-// SIMD prefill attention: a block of consecutive query tokens and the query heads that share
-// one KV head, as two small GEMMs around an online (flash-attention style) softmax. Query rows
-// are r = t * n_q + h (token t, head h); keys are the block's whole span [lo, last position],
-// taken in chunks of kKvChunk rows. Per chunk:
+// SIMD attention: a block of consecutive query tokens and the query heads that share one KV
+// head, as two small GEMMs around an online (flash-attention style) softmax. Query rows are
+// r = t * n_q + h (token t, head h); keys are the block's whole span [lo, last position], taken
+// in chunks of kKvChunk rows. Per chunk:
 //
-//   stage the K rows (F16 -> F32 once), S[r][j] = scale * q_r . k_j in register tiles of
-//   4 query rows x 3 keys (8 lanes; 12 accumulators) or 4 x 6 (16 lanes on AVX-512);
+//   S[r][j] = scale * q_r . k_j in register tiles of NR query rows x NK keys, NR * NK = one
+//   vector's lanes (4 x 4 on AVX-512's 16, 4 x 2 on 8), whose NR * NK dot products are reduced
+//   together by one transposing shuffle tree (V::reduce) rather than a horizontal sum each;
 //   per row: soft-cap, then weights exp(s - m) against the row's running max m over the keys it
 //   may see (causal/window range), zeros for the rest; when m grows, the row's running sum and
 //   output so far are rescaled by exp(m_old - m_new);
-//   stage the V rows, out[r] += sum_j w[r][j] v_j in tiles of 4 rows x 3 vectors (4 x 4 on
-//   AVX-512).
+//   out[r] += sum_j w[r][j] v_j in tiles of 4 rows x 3 vectors (4 x 4 on AVX-512).
 //
-// and finally out[r] /= sum. Every K and V row is thus read (and converted) once per block
-// instead of once per token, scores never leave L1, and scratch does not grow with the context.
-// Chunks a row tile cannot see are skipped, so the causal triangle costs nothing. The result
-// equals the single-query kernel's up to float rounding (the rescaling adds a few ulp).
+// and finally out[r] /= sum. Prefill blocks (attention_block_with) stage each chunk's K and V
+// rows once per block (F16 -> F32), so every row is read and converted once per block instead
+// of once per token; chunks a row tile cannot see are skipped, so the causal triangle costs
+// nothing. Decode (attention_decode_with: one token, every row sees the same keys) reads the rows
+// straight from the cache. Scores never leave L1 and scratch does not grow with the context.
+// The result equals the single-query kernel's up to float rounding (the rescaling adds a few ulp).
 
 #include <immintrin.h>
 
@@ -29,20 +31,10 @@
 namespace slm::kernels::simd {
 inline namespace SLM_SIMD_ISA_NS {
 
-inline __m256 load_kv8(const unsigned char* row, bool f16, std::int64_t i) noexcept {
-  if (f16) return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2 * i)));
-  return _mm256_loadu_ps(reinterpret_cast<const float*>(row + 4 * i));
-}
-
-inline float hsum8_a(__m256 v) noexcept {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
 inline constexpr std::int64_t kKvChunk = 32;  // keys staged at a time (32 x 256 floats = 32 KiB)
-static_assert(kKvChunk == 32, "attention_block_scratch (kernels.hpp) budgets 32-key chunks");
+// Floats per row of chunk scores: a last key tile may overhang the chunk by up to 15 keys.
+inline constexpr std::int64_t kLds = kKvChunk + 16;
+static_assert(kKvChunk == 32, "attention_block_scratch (kernels.hpp) budgets 32-key chunks of 48 floats");
 inline constexpr int kRowTile = 4;            // query rows per register tile
 
 // The float vector the tiles compute with: 8 lanes everywhere, 16 on AVX-512 translation units
@@ -50,17 +42,15 @@ inline constexpr int kRowTile = 4;            // query rows per register tile
 struct Vec8 {
   using T = __m256;
   static constexpr int kLanes = 8;
-  // 16 registers: 4 x 3 accumulators plus the operands.
-  static constexpr int kKeyTile = 3;  // keys per QK^T register tile
+  // 16 registers: 4 x 3 P.V accumulators plus the operands.
   static constexpr int kColTile = 3;  // vectors per P.V register tile
   static T zero() noexcept { return _mm256_setzero_ps(); }
   static T load(const float* p) noexcept { return _mm256_loadu_ps(p); }
   static void store(float* p, T v) noexcept { _mm256_storeu_ps(p, v); }
   static T bcast(const float* p) noexcept { return _mm256_broadcast_ss(p); }
   static T fma(T a, T b, T c) noexcept { return _mm256_fmadd_ps(a, b, c); }
-  static float sum(T v) noexcept { return hsum8_a(v); }
   static T load_f16(const void* p) noexcept { return _mm256_cvtph_ps(_mm_loadu_si128(static_cast<const __m128i*>(p))); }
-  // Lane i of the result = the sum of v[i]'s lanes: 8 horizontal sums in 14 shuffles and adds.
+  // Lane i of the result = the sum of v[i]'s lanes: 8 horizontal sums in 21 shuffles and adds.
   static T reduce(const T* v) noexcept {
     T x[4], y[2];
     for (int i = 0; i < 4; ++i)
@@ -76,19 +66,13 @@ struct Vec8 {
 struct Vec16 {
   using T = __m512;
   static constexpr int kLanes = 16;
-  // 32 registers: 4 x 6 and 4 x 4 accumulators, so that loads stay below the FMAs (only two
-  // ports load 512 bits).
-  static constexpr int kKeyTile = 6;
+  // 32 registers: 4 x 4 P.V accumulators, so that loads stay below the FMAs.
   static constexpr int kColTile = 4;
   static T zero() noexcept { return _mm512_setzero_ps(); }
   static T load(const float* p) noexcept { return _mm512_loadu_ps(p); }
   static void store(float* p, T v) noexcept { _mm512_storeu_ps(p, v); }
   static T bcast(const float* p) noexcept { return _mm512_set1_ps(*p); }
   static T fma(T a, T b, T c) noexcept { return _mm512_fmadd_ps(a, b, c); }
-  static float sum(T v) noexcept {
-    const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
-    return hsum8_a(_mm256_add_ps(_mm512_castps512_ps256(v), hi));
-  }
   static T load_f16(const void* p) noexcept { return _mm512_cvtph_ps(_mm256_loadu_si256(static_cast<const __m256i*>(p))); }
   // Lane i of the result = the sum of v[i]'s lanes: 16 horizontal sums in 45 shuffles and adds
   // (pairs within 128-bit lanes, then 64-bit pairs, then 128-bit lanes twice).
@@ -107,43 +91,54 @@ struct Vec16 {
 };
 #endif
 
-// S[r][k] (r < NR, k < NK) = scale * q[r] . key[k] over d columns (d % V::kLanes == 0).
-template <class V, int NR, int NK>
-[[gnu::always_inline]] inline void qk_tile(const float* const* q, const float* const* key, std::int64_t d,
-                                           float scale, float* s, std::int64_t lds) noexcept {
-  typename V::T acc[NR][NK];
-  for (int r = 0; r < NR; ++r)
-    for (int k = 0; k < NK; ++k) acc[r][k] = V::zero();
-  for (std::int64_t i = 0; i < d; i += V::kLanes) {
-    typename V::T kv[NK];
-    for (int k = 0; k < NK; ++k) kv[k] = V::load(key[k] + i);
-    for (int r = 0; r < NR; ++r) {
-      const typename V::T qv = V::load(q[r] + i);
-      for (int k = 0; k < NK; ++k) acc[r][k] = V::fma(qv, kv[k], acc[r][k]);
-    }
-  }
-  for (int r = 0; r < NR; ++r)
-    for (int k = 0; k < NK; ++k) s[r * lds + k] = scale * V::sum(acc[r][k]);
+// Row i of a chunk: head_dim elements of F32 (F16 = false) or F16.
+template <class V, bool F16>
+[[gnu::always_inline]] inline typename V::T load_row(const void* row, std::int64_t i) noexcept {
+  if constexpr (F16) return V::load_f16(static_cast<const unsigned char*>(row) + 2 * i);
+  else return V::load(static_cast<const float*>(row) + i);
 }
 
-template <class V, int NR>
-inline void qk_row_tile(const float* const* q, const float* const* key, std::int64_t nk, std::int64_t d, float scale,
-                        float* s, std::int64_t lds) noexcept {
-  std::int64_t j = 0;
-  for (; j + V::kKeyTile <= nk; j += V::kKeyTile) qk_tile<V, NR, V::kKeyTile>(q, key + j, d, scale, s + j, lds);
-  switch (nk - j) {  // the key tile's tail (kKeyTile <= 6)
-    case 5: qk_tile<V, NR, 5>(q, key + j, d, scale, s + j, lds); break;
-    case 4: qk_tile<V, NR, 4>(q, key + j, d, scale, s + j, lds); break;
-    case 3: qk_tile<V, NR, 3>(q, key + j, d, scale, s + j, lds); break;
-    case 2: qk_tile<V, NR, 2>(q, key + j, d, scale, s + j, lds); break;
-    case 1: qk_tile<V, NR, 1>(q, key + j, d, scale, s + j, lds); break;
-    default: break;
+// s[r][j + k] = scale * q[r] . key[k] for r < NR, k < NK = V::kLanes / NR, over d columns.
+template <class V, bool F16, int NR>
+[[gnu::always_inline]] inline void qk_tile(const float* const* q, const void* const* key, std::int64_t d, float scale,
+                                           float* const* s, std::int64_t j) noexcept {
+  constexpr int NK = V::kLanes / NR;
+  typename V::T acc[NR * NK];
+  for (auto& x : acc) x = V::zero();
+  for (std::int64_t i = 0; i < d; i += V::kLanes) {
+    typename V::T kv[NK];
+    for (int k = 0; k < NK; ++k) kv[k] = load_row<V, F16>(key[k], i);
+    for (int r = 0; r < NR; ++r) {
+      const typename V::T qv = V::load(q[r] + i);
+      for (int k = 0; k < NK; ++k) acc[r * NK + k] = V::fma(qv, kv[k], acc[r * NK + k]);
+    }
+  }
+  alignas(64) float t[V::kLanes];
+  V::store(t, V::reduce(acc));
+  for (int r = 0; r < NR; ++r)
+    for (int k = 0; k < NK; ++k) s[r][j + k] = scale * t[r * NK + k];
+}
+
+// Scores of nk keys (rounded up to whole key tiles: key[] must hold that many rows, s[r] that
+// many floats) for a tile of nr <= 4 rows. Row tiles are 4, 2 or 1 rows; 3 rows run as 4 with
+// the first repeated, which computes and writes the very same values to that row twice.
+template <class V, bool F16>
+inline void qk_rows(const float* const* q, const void* const* key, std::int64_t nk, std::int64_t d, float scale,
+                    float* const* s, std::int64_t nr) noexcept {
+  const float* q4[4] = {q[0], q[nr > 1 ? 1 : 0], q[nr > 2 ? 2 : 0], q[nr > 3 ? 3 : 0]};
+  float* s4[4] = {s[0], s[nr > 1 ? 1 : 0], s[nr > 2 ? 2 : 0], s[nr > 3 ? 3 : 0]};
+  if (nr >= 3) {
+    for (std::int64_t j = 0; j < nk; j += V::kLanes / 4) qk_tile<V, F16, 4>(q4, key + j, d, scale, s4, j);
+  } else if (nr == 2) {
+    for (std::int64_t j = 0; j < nk; j += V::kLanes / 2) qk_tile<V, F16, 2>(q4, key + j, d, scale, s4, j);
+  } else {
+    for (std::int64_t j = 0; j < nk; j += V::kLanes) qk_tile<V, F16, 1>(q4, key + j, d, scale, s4, j);
   }
 }
 
 // out[r][col + w c ...] += sum_{j < nj} p[r][j] * val[j][col + w c ...]  (r < NR, c < NC, w lanes).
-template <class V, int NR, int NC>
-[[gnu::always_inline]] inline void pv_tile(const float* const* p, const float* const* val, std::int64_t nj,
+template <class V, bool F16, int NR, int NC>
+[[gnu::always_inline]] inline void pv_tile(const float* const* p, const void* const* val, std::int64_t nj,
                                            float* const* out, std::int64_t col) noexcept {
   constexpr int w = V::kLanes;
   typename V::T acc[NR][NC];
@@ -151,7 +146,7 @@ template <class V, int NR, int NC>
     for (int c = 0; c < NC; ++c) acc[r][c] = V::load(out[r] + col + w * c);
   for (std::int64_t j = 0; j < nj; ++j) {
     typename V::T vv[NC];
-    for (int c = 0; c < NC; ++c) vv[c] = V::load(val[j] + col + w * c);
+    for (int c = 0; c < NC; ++c) vv[c] = load_row<V, F16>(val[j], col + w * c);
     for (int r = 0; r < NR; ++r) {
       const typename V::T pr = V::bcast(p[r] + j);
       for (int c = 0; c < NC; ++c) acc[r][c] = V::fma(pr, vv[c], acc[r][c]);
@@ -161,35 +156,47 @@ template <class V, int NR, int NC>
     for (int c = 0; c < NC; ++c) V::store(out[r] + col + w * c, acc[r][c]);
 }
 
-template <class V, int NR>
-inline void pv_row_tile(const float* const* p, const float* const* val, std::int64_t nj, float* const* out,
+template <class V, bool F16, int NR>
+inline void pv_row_tile(const float* const* p, const void* const* val, std::int64_t nj, float* const* out,
                         std::int64_t d) noexcept {
   constexpr int w = V::kLanes;
   std::int64_t col = 0;
-  for (; col + w * V::kColTile <= d; col += w * V::kColTile) pv_tile<V, NR, V::kColTile>(p, val, nj, out, col);
+  for (; col + w * V::kColTile <= d; col += w * V::kColTile) pv_tile<V, F16, NR, V::kColTile>(p, val, nj, out, col);
   switch ((d - col) / w) {  // the column tile's tail (kColTile <= 4)
-    case 3: pv_tile<V, NR, 3>(p, val, nj, out, col); break;
-    case 2: pv_tile<V, NR, 2>(p, val, nj, out, col); break;
-    case 1: pv_tile<V, NR, 1>(p, val, nj, out, col); break;
+    case 3: pv_tile<V, F16, NR, 3>(p, val, nj, out, col); break;
+    case 2: pv_tile<V, F16, NR, 2>(p, val, nj, out, col); break;
+    case 1: pv_tile<V, F16, NR, 1>(p, val, nj, out, col); break;
     default: break;
   }
 }
 
-// Pointers to the n float rows of key positions first_pos.. (cache rows wrap modulo ring):
-// straight into an F32 cache, or into buf after converting F16 rows.
-inline void stage_rows(const void* base, bool f16, std::size_t stride, std::int64_t first_pos, std::int64_t n,
-                       std::int64_t ring, std::int64_t d, float* buf, const float** rows) noexcept {
+template <class V, bool F16>
+inline void pv_rows(const float* const* p, const void* const* val, std::int64_t nj, float* const* out, std::int64_t d,
+                    std::int64_t nr) noexcept {
+  switch (nr) {
+    case 1: pv_row_tile<V, F16, 1>(p, val, nj, out, d); break;
+    case 2: pv_row_tile<V, F16, 2>(p, val, nj, out, d); break;
+    case 3: pv_row_tile<V, F16, 3>(p, val, nj, out, d); break;
+    default: pv_row_tile<V, F16, 4>(p, val, nj, out, d); break;
+  }
+}
+
+// rows[0..kLds) = the cache rows of key positions first_pos .. first_pos + n - 1 (wrapping
+// modulo ring), then the last of them again up to kLds (a key tile's overhang reads real rows
+// and its scores are never used). With buf, F16 rows are converted into buf and rows point there.
+inline void chunk_rows(const void* base, std::size_t stride, std::int64_t first_pos, std::int64_t n, std::int64_t ring,
+                       std::int64_t d, float* buf, const void** rows) noexcept {
   std::int64_t row = first_pos % ring;
   for (std::int64_t j = 0; j < n; ++j, row = row + 1 == ring ? 0 : row + 1) {
     const auto* src = static_cast<const unsigned char*>(base) + static_cast<std::size_t>(row) * stride;
-    if (!f16) {
-      rows[j] = reinterpret_cast<const float*>(src);
-      continue;
+    rows[j] = src;
+    if (buf) {
+      float* dst = buf + j * d;
+      for (std::int64_t i = 0; i < d; i += 8) Vec8::store(dst + i, Vec8::load_f16(src + 2 * i));
+      rows[j] = dst;
     }
-    float* dst = buf + j * d;
-    for (std::int64_t i = 0; i < d; i += 8) _mm256_storeu_ps(dst + i, load_kv8(src, true, i));
-    rows[j] = dst;
   }
+  for (std::int64_t j = n; j < kLds; ++j) rows[j] = rows[n - 1];
 }
 
 // Turns row r's raw scores s[0..n) of one chunk into weights relative to its running max m
@@ -231,10 +238,10 @@ void attention_block_with(const AttentionBlockArgs& a) {
   const std::int64_t span = a.pos0 + a.n_tok - lo;  // keys [lo, lo + span)
   const bool f16 = a.kv_type == DType::F16;
   const std::int64_t d = a.head_dim, n_rows = a.n_tok * a.n_q;
-  float* const scores = a.scratch;                 // [n_rows][kKvChunk] scores of one chunk
-  float* const run_max = scores + n_rows * kKvChunk;  // [n_rows] running max of each row
-  float* const run_sum = run_max + n_rows;            // [n_rows] running sum of its weights
-  float* const buf = run_sum + n_rows;                // [kKvChunk][d] staged F16 rows
+  float* const scores = a.scratch;                 // [n_rows][kLds] scores of one chunk
+  float* const run_max = scores + n_rows * kLds;   // [n_rows] running max of each row
+  float* const run_sum = run_max + n_rows;         // [n_rows] running sum of its weights
+  float* const buf = run_sum + n_rows;             // [kKvChunk][d] staged F16 rows
   // Row r's own keys, as indices into the span: [row_first(r), row_last(r)]. Both are
   // non-decreasing in r, so a tile of rows [r0, r1) spans [row_first(r0), row_last(r1 - 1)].
   auto row_first = [&](std::int64_t r) {
@@ -244,7 +251,7 @@ void attention_block_with(const AttentionBlockArgs& a) {
   auto row_last = [&](std::int64_t r) { return a.pos0 + r / a.n_q - lo; };
   auto q_row = [&](std::int64_t r) { return a.q + (r / a.n_q) * a.q_stride + (r % a.n_q) * d; };
   auto out_row = [&](std::int64_t r) { return a.out + (r / a.n_q) * a.out_stride + (r % a.n_q) * d; };
-  const float* rows[kKvChunk];
+  const void* rows[kLds];
 
   for (std::int64_t r = 0; r < n_rows; ++r) {
     run_max[r] = -INFINITY;
@@ -255,26 +262,23 @@ void attention_block_with(const AttentionBlockArgs& a) {
   for (std::int64_t c0 = 0; c0 < span; c0 += kKvChunk) {
     const std::int64_t nc = std::min(kKvChunk, span - c0);
     // Scores of this chunk, for the row tiles that see any of it.
-    stage_rows(a.k, f16, a.kv_row_stride, lo + c0, nc, a.ring, d, buf, rows);
+    chunk_rows(a.k, a.kv_row_stride, lo + c0, nc, a.ring, d, f16 ? buf : nullptr, rows);
     for (std::int64_t r0 = 0; r0 < n_rows; r0 += kRowTile) {
       const std::int64_t nr = std::min<std::int64_t>(kRowTile, n_rows - r0);
       const std::int64_t j0 = std::max(c0, row_first(r0)), j1 = std::min(c0 + nc, row_last(r0 + nr - 1) + 1);
       if (j0 >= j1) continue;
       const float* q[kRowTile];
-      for (std::int64_t r = 0; r < nr; ++r) q[r] = q_row(r0 + r);
-      float* s = scores + r0 * kKvChunk + (j0 - c0);
-      const float* const* key = rows + (j0 - c0);
-      switch (nr) {
-        case 1: qk_row_tile<V, 1>(q, key, j1 - j0, d, a.scale, s, kKvChunk); break;
-        case 2: qk_row_tile<V, 2>(q, key, j1 - j0, d, a.scale, s, kKvChunk); break;
-        case 3: qk_row_tile<V, 3>(q, key, j1 - j0, d, a.scale, s, kKvChunk); break;
-        default: qk_row_tile<V, 4>(q, key, j1 - j0, d, a.scale, s, kKvChunk); break;
+      float* s[kRowTile];
+      for (std::int64_t r = 0; r < nr; ++r) {
+        q[r] = q_row(r0 + r);
+        s[r] = scores + (r0 + r) * kLds + (j0 - c0);
       }
+      qk_rows<V, false>(q, rows + (j0 - c0), j1 - j0, d, a.scale, s, nr);
       // Weights relative to each row's running max; zero for the keys of the tile's range
       // that the row may not see; earlier output rescaled when the max grew.
       for (std::int64_t r = r0; r < r0 + nr; ++r) {
         const std::int64_t f = std::max(j0, row_first(r)), l = std::min(j1, row_last(r) + 1);
-        float* sr = scores + r * kKvChunk - c0;  // indexed by span position
+        float* sr = scores + r * kLds - c0;  // indexed by span position
         for (std::int64_t j = j0; j < std::min(f, j1); ++j) sr[j] = 0.0f;
         for (std::int64_t j = std::max(l, j0); j < j1; ++j) sr[j] = 0.0f;
         if (f >= l) continue;
@@ -283,7 +287,7 @@ void attention_block_with(const AttentionBlockArgs& a) {
       }
     }
     // Weighted sum of this chunk's V rows.
-    stage_rows(a.v, f16, a.kv_row_stride, lo + c0, nc, a.ring, d, buf, rows);
+    chunk_rows(a.v, a.kv_row_stride, lo + c0, nc, a.ring, d, f16 ? buf : nullptr, rows);
     for (std::int64_t r0 = 0; r0 < n_rows; r0 += kRowTile) {
       const std::int64_t nr = std::min<std::int64_t>(kRowTile, n_rows - r0);
       const std::int64_t j0 = std::max(c0, row_first(r0)), j1 = std::min(c0 + nc, row_last(r0 + nr - 1) + 1);
@@ -294,16 +298,10 @@ void attention_block_with(const AttentionBlockArgs& a) {
         const float* p[kRowTile];
         float* o[kRowTile];
         for (std::int64_t r = 0; r < n; ++r) {
-          p[r] = scores + (rb + r) * kKvChunk + (b - c0);
+          p[r] = scores + (rb + r) * kLds + (b - c0);
           o[r] = out_row(rb + r);
         }
-        const float* const* val = rows + (b - c0);
-        switch (n) {
-          case 1: pv_row_tile<V, 1>(p, val, e - b, o, d); break;
-          case 2: pv_row_tile<V, 2>(p, val, e - b, o, d); break;
-          case 3: pv_row_tile<V, 3>(p, val, e - b, o, d); break;
-          default: pv_row_tile<V, 4>(p, val, e - b, o, d); break;
-        }
+        pv_rows<V, false>(p, rows + (b - c0), e - b, o, d, n);
       };
       // The keys every row of the tile sees as one tile; each row's other keys alone. A key a
       // row may not see has weight 0, but 0 * Inf or NaN in its V row would still poison the
@@ -324,95 +322,18 @@ void attention_block_with(const AttentionBlockArgs& a) {
   for (std::int64_t r = 0; r < n_rows; ++r) scale<Tr>(out_row(r), 1.0f / run_sum[r], d, out_row(r));
 }
 
-
-// ---- Decode: one query token, so every row (the n_q heads of the KV head) sees the same keys.
-// Nothing is staged: K and V rows are read (and F16 converted) straight from the cache, each
-// once per tile of up to 4 rows. Scores come from tiles of NR rows x NK keys (NR * NK = one
-// vector's lanes: 4 x 4 on 16 lanes) whose dot products are reduced together (V::reduce), not
-// one horizontal sum each, which is what made this kernel compute-bound on short heads.
-
-template <class V, bool F16>
-[[gnu::always_inline]] inline typename V::T load_row(const unsigned char* row, std::int64_t i) noexcept {
-  if constexpr (F16) return V::load_f16(row + 2 * i);
-  else return V::load(reinterpret_cast<const float*>(row) + i);
-}
-
-// s[r][j + k] = scale * q[r] . key[k] for r < NR, k < V::kLanes / NR.
-template <class V, bool F16, int NR>
-[[gnu::always_inline]] inline void qk_reduced_tile(const float* const* q, const unsigned char* const* key, std::int64_t d,
-                                                   float scale, float* const* s, std::int64_t j) noexcept {
-  constexpr int NK = V::kLanes / NR;
-  typename V::T acc[NR * NK];
-  for (auto& x : acc) x = V::zero();
-  for (std::int64_t i = 0; i < d; i += V::kLanes) {
-    typename V::T kv[NK];
-    for (int k = 0; k < NK; ++k) kv[k] = load_row<V, F16>(key[k], i);
-    for (int r = 0; r < NR; ++r) {
-      const typename V::T qv = V::load(q[r] + i);
-      for (int k = 0; k < NK; ++k) acc[r * NK + k] = V::fma(qv, kv[k], acc[r * NK + k]);
-    }
-  }
-  alignas(64) float t[V::kLanes];
-  V::store(t, V::reduce(acc));
-  for (int r = 0; r < NR; ++r)
-    for (int k = 0; k < NK; ++k) s[r][j + k] = scale * t[r * NK + k];
-}
-
-// out[r][col + w c ...] += sum_{j < nj} p[r][j] * val[j][col + w c ...]  (r < NR, c < NC, w lanes).
-template <class V, bool F16, int NR, int NC>
-[[gnu::always_inline]] inline void pv_cache_tile(const float* const* p, const unsigned char* const* val, std::int64_t nj,
-                                                 float* const* out, std::int64_t col) noexcept {
-  constexpr int w = V::kLanes;
-  typename V::T acc[NR][NC];
-  for (int r = 0; r < NR; ++r)
-    for (int c = 0; c < NC; ++c) acc[r][c] = V::load(out[r] + col + w * c);
-  for (std::int64_t j = 0; j < nj; ++j) {
-    typename V::T vv[NC];
-    for (int c = 0; c < NC; ++c) vv[c] = load_row<V, F16>(val[j], col + w * c);
-    for (int r = 0; r < NR; ++r) {
-      const typename V::T pr = V::bcast(p[r] + j);
-      for (int c = 0; c < NC; ++c) acc[r][c] = V::fma(pr, vv[c], acc[r][c]);
-    }
-  }
-  for (int r = 0; r < NR; ++r)
-    for (int c = 0; c < NC; ++c) V::store(out[r] + col + w * c, acc[r][c]);
-}
-
-template <class V, bool F16, int NR>
-inline void pv_cache_rows(const float* const* p, const unsigned char* const* val, std::int64_t nj, float* const* out,
-                          std::int64_t d) noexcept {
-  constexpr int w = V::kLanes;
-  std::int64_t col = 0;
-  for (; col + w * V::kColTile <= d; col += w * V::kColTile) pv_cache_tile<V, F16, NR, V::kColTile>(p, val, nj, out, col);
-  switch ((d - col) / w) {  // the column tile's tail (kColTile <= 4)
-    case 3: pv_cache_tile<V, F16, NR, 3>(p, val, nj, out, col); break;
-    case 2: pv_cache_tile<V, F16, NR, 2>(p, val, nj, out, col); break;
-    case 1: pv_cache_tile<V, F16, NR, 1>(p, val, nj, out, col); break;
-    default: break;
-  }
-}
-
-template <class V, bool F16, int NR>
-inline void qk_decode_rows(const float* const* q, const unsigned char* const* key, std::int64_t nk, std::int64_t d,
-                           float scale, float* const* s) noexcept {
-  constexpr int NK = V::kLanes / NR;
-  for (std::int64_t j = 0; j < nk; j += NK) qk_reduced_tile<V, F16, NR>(q, key + j, d, scale, s, j);
-}
-
+// Decode: one query token, so every row (the n_q heads of the KV head) sees the same keys and
+// no other row tile shares a staged row: K and V rows are read (F16 converted) straight from
+// the cache, once per tile of up to 4 rows.
 template <class Tr, class V, bool F16>
 void attention_decode_with(const AttentionBlockArgs& a) {
   const std::int64_t lo = a.window > 0 ? std::max<std::int64_t>(0, a.pos0 - a.window + 1) : 0;
   const std::int64_t span = a.pos0 + 1 - lo, d = a.head_dim, n_q = a.n_q;
-  float* const scores = a.scratch;                  // [n_q][kKvChunk + 16] scores of one chunk
-  constexpr std::int64_t lds = kKvChunk + 16;       // room for a key tile's overhang
-  float* const run_max = scores + n_q * lds;
+  float* const scores = a.scratch;                  // [n_q][kLds] scores of one chunk
+  float* const run_max = scores + n_q * kLds;
   float* const run_sum = run_max + n_q;
-  const auto* kbase = static_cast<const unsigned char*>(a.k);
-  const auto* vbase = static_cast<const unsigned char*>(a.v);
-  // Cache rows of the chunk's keys, padded to whole key tiles with the last one (whose extra
-  // scores land in the overhang and are never read).
-  const unsigned char* krows[kKvChunk + 16];
-  const unsigned char* vrows[kKvChunk + 16];
+  const void* krows[kLds];
+  const void* vrows[kLds];
   for (std::int64_t r = 0; r < n_q; ++r) {
     run_max[r] = -INFINITY;
     run_sum[r] = 0.0f;
@@ -421,43 +342,32 @@ void attention_decode_with(const AttentionBlockArgs& a) {
   }
   for (std::int64_t c0 = 0; c0 < span; c0 += kKvChunk) {
     const std::int64_t nc = std::min(kKvChunk, span - c0);
-    std::int64_t row = (lo + c0) % a.ring;
-    for (std::int64_t j = 0; j < kKvChunk + 16; ++j) {
-      krows[j] = kbase + std::size_t(row) * a.kv_row_stride;
-      vrows[j] = vbase + std::size_t(row) * a.kv_row_stride;
-      if (j + 1 < nc) row = row + 1 == a.ring ? 0 : row + 1;
-    }
-    // Row tiles of 4, 2 or 1 rows; a tile of 3 runs as 4 with its first row repeated, which
-    // computes, and writes to that row's scores and output, the very same values twice.
-    for (std::int64_t r0 = 0; r0 < n_q; r0 += 4) {
-      const std::int64_t nr = std::min<std::int64_t>(4, n_q - r0);
-      const float* q[4];
-      float* o[4];
-      float* s[4];
-      for (std::int64_t r = 0; r < 4; ++r) {
-        const std::int64_t rr = r0 + (r < nr ? r : 0);
-        q[r] = a.q + rr * d;
-        o[r] = a.out + rr * d;
-        s[r] = scores + rr * lds;
+    chunk_rows(a.k, a.kv_row_stride, lo + c0, nc, a.ring, d, nullptr, krows);
+    chunk_rows(a.v, a.kv_row_stride, lo + c0, nc, a.ring, d, nullptr, vrows);
+    for (std::int64_t r0 = 0; r0 < n_q; r0 += kRowTile) {
+      const std::int64_t nr = std::min<std::int64_t>(kRowTile, n_q - r0);
+      const float* q[kRowTile];
+      float* o[kRowTile];
+      float* s[kRowTile];
+      for (std::int64_t r = 0; r < nr; ++r) {
+        q[r] = a.q + (r0 + r) * d;
+        o[r] = a.out + (r0 + r) * d;
+        s[r] = scores + (r0 + r) * kLds;
       }
-      const float* const* p = s;
-      if (nr >= 3) qk_decode_rows<V, F16, 4>(q, krows, nc, d, a.scale, s);
-      else if (nr == 2) qk_decode_rows<V, F16, 2>(q, krows, nc, d, a.scale, s);
-      else qk_decode_rows<V, F16, 1>(q, krows, nc, d, a.scale, s);
-      for (std::int64_t r = r0; r < r0 + nr; ++r) {
-        const float alpha = online_softmax_chunk<Tr>(scores + r * lds, nc, a.softcap, run_max[r], run_sum[r]);
-        if (alpha != 1.0f) scale<Tr>(a.out + r * d, alpha, d, a.out + r * d);
+      qk_rows<V, F16>(q, krows, nc, d, a.scale, s, nr);
+      for (std::int64_t r = 0; r < nr; ++r) {
+        const float alpha = online_softmax_chunk<Tr>(s[r], nc, a.softcap, run_max[r0 + r], run_sum[r0 + r]);
+        if (alpha != 1.0f) scale<Tr>(o[r], alpha, d, o[r]);
       }
-      if (nr >= 3) pv_cache_rows<V, F16, 4>(p, vrows, nc, o, d);
-      else if (nr == 2) pv_cache_rows<V, F16, 2>(p, vrows, nc, o, d);
-      else pv_cache_rows<V, F16, 1>(p, vrows, nc, o, d);
+      pv_rows<V, F16>(s, vrows, nc, o, d, nr);
     }
   }
   for (std::int64_t r = 0; r < n_q; ++r) scale<Tr>(a.out + r * d, 1.0f / run_sum[r], d, a.out + r * d);
 }
 
 template <class Tr, class V>
-void attention_one_token(const AttentionBlockArgs& a) {
+void attention_with(const AttentionBlockArgs& a) {
+  if (a.n_tok > 1) return attention_block_with<Tr, V>(a);
   if (a.kv_type == DType::F16) return attention_decode_with<Tr, V, true>(a);
   attention_decode_with<Tr, V, false>(a);
 }
@@ -470,11 +380,9 @@ void attention_block(const AttentionBlockArgs& a) {
                   a.ring >= a.pos0 + a.n_tok - lo;
   if (!ok) return ref::attention_block(a);
 #ifdef __AVX512F__
-  if (FloatBatch<Tr>::size == 16 && a.head_dim % 16 == 0)
-    return a.n_tok == 1 ? attention_one_token<Tr, Vec16>(a) : attention_block_with<Tr, Vec16>(a);
+  if (FloatBatch<Tr>::size == 16 && a.head_dim % 16 == 0) return attention_with<Tr, Vec16>(a);
 #endif
-  if (a.n_tok == 1) return attention_one_token<Tr, Vec8>(a);
-  attention_block_with<Tr, Vec8>(a);
+  attention_with<Tr, Vec8>(a);
 }
 
 }  // namespace SLM_SIMD_ISA_NS
