@@ -149,6 +149,30 @@ TEST(BenchCli, MarkdownIsATableWithOneRowPerTestAndAProfileWhenAsked) {
   EXPECT_NE(r.out.find("output norm + lm head"), std::string::npos);
 }
 
+// -d fills the context before each test: the tests are named as llama-bench names them, every
+// depth runs every test, and the depth is reported in each format.
+TEST(BenchCli, DepthRunsEachTestAfterThatManyTokens) {
+  const Result r = bench("-m " + tiny("tiny-gemma3") + " -p 4 -n 2 -d 0,40 -t 1 -r 1 -o json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const Json j = Json::parse(r.out);
+  const Json& res = j["results"];
+  ASSERT_EQ(res.size(), 4u);
+  const char* tests[] = {"pp4", "tg2", "pp4 @ d40", "tg2 @ d40"};
+  for (std::size_t i = 0; i < res.size(); ++i) {
+    EXPECT_EQ(res[i]["test"].as_string(), tests[i]);
+    EXPECT_EQ(res[i]["n_depth"].as_int(), i < 2 ? 0 : 40);
+    EXPECT_GT(res[i]["avg_ts"].as_number(), 0);
+  }
+  const Result csv = bench("-m " + tiny("tiny-gemma3") + " -p 0 -n 2 -d 40 -t 1 -r 1 -o csv");
+  ASSERT_EQ(csv.status, 0) << csv.err;
+  const auto lines = split(csv.out, '\n');
+  ASSERT_EQ(lines.size(), 2u) << csv.out;
+  const auto head = split(lines[0], ','), row = split(lines[1], ',');
+  const auto col = std::find(head.begin(), head.end(), "n_depth");
+  ASSERT_NE(col, head.end()) << lines[0];
+  EXPECT_EQ(row[std::size_t(col - head.begin())], "40");
+}
+
 TEST(BenchCli, ZeroSkipsATest) {
   const Result r = bench("-m " + tiny("tiny-llama") + " -p 0 -n 2 -t 1 -r 1 -o json");
   ASSERT_EQ(r.status, 0) << r.err;
@@ -171,6 +195,8 @@ TEST(BenchCli, BadArgumentsAreRefusedWithOneErrorLine) {
       m + "--kv-type q8",                // unknown cache type
       m + "--frobnicate",                // unknown option
       m + "-p 100000000",                // beyond the model's context
+      m + "-d -1",                       // negative depth
+      m + "-n 2 -d 100000000",           // depth beyond the model's context
       "-m /nonexistent/model.gguf",      // missing file
       m + "extra",                       // stray positional argument
   };
@@ -187,7 +213,7 @@ TEST(BenchCli, BadArgumentsAreRefusedWithOneErrorLine) {
 TEST(BenchCli, HelpListsTheOptions) {
   const Result r = bench("--help");
   EXPECT_EQ(r.status, 0);
-  for (const char* opt : {"-p", "-n", "-t", "-r", "-o", "--kv-type", "--profile"})
+  for (const char* opt : {"-p", "-n", "-d", "--n-depth", "-t", "-r", "-o", "--kv-type", "--profile"})
     EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
 }
 
